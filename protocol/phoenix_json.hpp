@@ -1,0 +1,42 @@
+#pragma once
+// Phoenix's V2 JSON serializer: `[join_ref, ref, topic, event, payload]`,
+// selected with vsn=2.0.0. Text frames decode with simdjson's on-demand API;
+// payloads stay raw JSON text, validated but never re-encoded. Binary frames
+// use Phoenix's binary layout (phoenix_binary.hpp). Encoding uses rapidjson's
+// Writer, which escapes strings and validates their UTF-8.
+//
+// Not thread-safe: one instance per connection (it reuses its parser and
+// scratch buffer).
+
+#include <memory>
+
+#include "protocol/codec.hpp"
+
+namespace tether::protocol {
+
+class phoenix_json_codec final : public codec {
+public:
+  explicit phoenix_json_codec(decode_limits limits = {});
+  ~phoenix_json_codec() override;
+
+  std::string_view vsn() const noexcept override {
+    return v2_vsn;
+  }
+
+  decode_result decode(std::string_view bytes, wire_kind kind) override;
+  encode_result encode(const frame& f) override;
+
+  /// Decodes a text frame only.
+  decode_result decode_text(std::string_view text);
+
+  const decode_limits& limits() const noexcept {
+    return limits_;
+  }
+
+private:
+  struct parser_state;
+  decode_limits limits_;
+  std::unique_ptr<parser_state> state_;
+};
+
+} // namespace tether::protocol

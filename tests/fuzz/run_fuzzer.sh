@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the decoder fuzzer with clang's libFuzzer (+ASan/UBSan) and runs it
+# for SECONDS on a scratch copy of the seed corpus.
+#   run_fuzzer.sh SOURCE_DIR WORK_DIR SECONDS
+set -euo pipefail
+src=$1 work=$2 seconds=$3
+mkdir -p "$work"
+clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
+  -I"$src" "$src"/protocol/*.cpp "$src"/tests/fuzz/decode_fuzzer.cpp \
+  -lsimdjson -o "$work/decode_fuzzer"
+rm -rf "$work/corpus" && cp -r "$src/tests/fuzz/corpus" "$work/corpus"
+"$work/decode_fuzzer" -max_total_time="$seconds" -max_len=4096 \
+  -print_final_stats=1 "$work/corpus"
