@@ -1,0 +1,98 @@
+#include "actors/transport.hpp"
+
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/transport_engine.hpp"
+
+namespace tether {
+
+namespace {
+
+constexpr caf::atom_value transport_category = caf::atom("tether_tr");
+
+struct transport_state {
+  std::unique_ptr<detail::transport_engine> engine;
+  static inline const char* name = "tether.transport";
+};
+
+} // namespace
+
+caf::error make_error(transport_errc code) {
+  return {static_cast<uint8_t>(code), transport_category};
+}
+
+caf::error make_error(transport_errc code, std::string detail) {
+  return {static_cast<uint8_t>(code), transport_category,
+          caf::make_message(std::move(detail))};
+}
+
+const char* to_string(transport_errc code) {
+  switch (code) {
+    case transport_errc::unknown_socket:
+      return "unknown_socket";
+    case transport_errc::queue_full:
+      return "queue_full";
+    case transport_errc::bad_url:
+      return "bad_url";
+    case transport_errc::connect_failed:
+      return "connect_failed";
+    case transport_errc::connect_timeout:
+      return "connect_timeout";
+    case transport_errc::tls_failed:
+      return "tls_failed";
+    case transport_errc::auth_refused:
+      return "auth_refused";
+    case transport_errc::rate_limited:
+      return "rate_limited";
+    case transport_errc::frame_too_large:
+      return "frame_too_large";
+    case transport_errc::stopped:
+      return "stopped";
+  }
+  return "unknown_transport_error";
+}
+
+void add_transport_error_category(caf::actor_system_config& cfg) {
+  cfg.add_error_category(transport_category,
+                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string text = to_string(static_cast<transport_errc>(code));
+                           if (!ctx.empty())
+                             text += caf::deep_to_string(ctx);
+                           return text;
+                         });
+}
+
+transport_actor spawn_transport(caf::actor_system& sys, transport_config cfg) {
+  auto engine = std::make_shared<std::unique_ptr<detail::transport_engine>>(
+    std::make_unique<detail::transport_engine>(std::move(cfg)));
+  // The actor runs on its own thread: its handlers never wait on the network,
+  // but it must not steal a worker from the scheduler either.
+  return sys.spawn<caf::detached>(
+    [engine](transport_actor::stateful_pointer<transport_state> self)
+      -> transport_actor::behavior_type {
+      self->state.engine = std::move(*engine);
+      return {
+        [self](open_atom, socket_options& opts, socket_owner_actor& owner) {
+          return self->state.engine->open(std::move(opts), std::move(owner));
+        },
+        [self](send_atom, socket_id id, bool binary,
+               std::string& bytes) -> caf::result<caf::ok_atom> {
+          auto kind = binary ? protocol::wire_kind::binary : protocol::wire_kind::text;
+          if (auto err = self->state.engine->send(id, kind, std::move(bytes)))
+            return err;
+          return caf::ok_atom::value;
+        },
+        [self](close_atom, socket_id id, uint16_t code, std::string& reason) {
+          self->state.engine->close(id, code, std::move(reason));
+        },
+        [self](count_atom) { return self->state.engine->socket_count(); },
+      };
+    });
+}
+
+} // namespace tether

@@ -1,0 +1,399 @@
+#include "actors/transport_engine.hpp"
+
+#include <cstring>
+#include <deque>
+#include <optional>
+
+#include <caf/send.hpp>
+#include <libwebsockets.h>
+
+#include "protocol/url.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+constexpr uint16_t close_abnormal = 1006;
+constexpr uint16_t close_too_big = 1009;
+constexpr const char* protocol_name = "tether-client";
+
+} // namespace
+
+/// One socket. Fields marked (lws) are touched only by the service thread;
+/// the others are guarded by the engine's mutex.
+struct socket_record {
+  socket_id id;
+  socket_options opts;
+  socket_owner_actor owner;
+  protocol::ws_url url;                        // (lws) kept alive for lws
+  transport_engine* engine = nullptr;          // (lws)
+  lws* wsi = nullptr;                          // (lws)
+  bool opened = false;                         // (lws)
+  bool ended = false;                          // (lws) final event sent
+  bool timed_out = false;                      // (lws)
+  std::string inbound;                         // (lws) message being assembled
+  uint16_t peer_code = close_abnormal;         // (lws)
+  std::string peer_reason;                     // (lws)
+  lws_sorted_usec_list_t connect_timer{};      // (lws)
+  // guarded by the mutex:
+  std::deque<std::pair<protocol::wire_kind, std::string>> outbound;
+  std::optional<std::pair<uint16_t, std::string>> close_request;
+};
+
+namespace {
+
+socket_record* record_of(lws* wsi) {
+  return wsi ? static_cast<socket_record*>(lws_get_opaque_user_data(wsi))
+             : nullptr;
+}
+
+const lws_protocols protocols[] = {
+  {protocol_name,
+   [](lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+     return transport_engine::on_event(wsi, static_cast<int>(reason), user, in,
+                                       len);
+   },
+   0, 0, 0, nullptr, 0},
+  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+transport_errc classify_failure(const socket_record& rec, int status,
+                                const char* detail) {
+  if (rec.timed_out)
+    return transport_errc::connect_timeout;
+  if (status == 401 || status == 403)
+    return transport_errc::auth_refused;
+  if (status == 429 || status == 503)
+    return transport_errc::rate_limited;
+  if (rec.url.tls && detail
+      && (strstr(detail, "SSL") || strstr(detail, "ssl") || strstr(detail, "cert")
+          || strstr(detail, "tls") || strstr(detail, "TLS")))
+    return transport_errc::tls_failed;
+  return transport_errc::connect_failed;
+}
+
+} // namespace
+
+transport_engine::transport_engine(transport_config cfg) : cfg_(std::move(cfg)) {
+  lws_set_log_level(LLL_ERR, nullptr);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof(info));
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = protocols;
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.user = this;
+  if (!cfg_.ca_file.empty())
+    info.client_ssl_ca_filepath = cfg_.ca_file.c_str();
+  ctx_ = lws_create_context(&info);
+  if (ctx_ == nullptr)
+    throw std::runtime_error("libwebsockets: cannot create the client context");
+  thread_ = std::thread{[this] { run(); }};
+}
+
+transport_engine::~transport_engine() {
+  stopping_ = true;
+  lws_cancel_service(ctx_);
+  if (thread_.joinable())
+    thread_.join();
+  lws_context_destroy(ctx_); // closes what is left; owners hear of it
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto& [id, rec] : sockets_)
+    if (!rec->ended)
+      caf::anon_send(rec->owner,
+                     socket_failed{id, transport_errc::stopped, 0, -1, "transport stopped"});
+  sockets_.clear();
+}
+
+void transport_engine::run() {
+  while (!stopping_)
+    lws_service(ctx_, 0);
+}
+
+socket_id transport_engine::open(socket_options opts, socket_owner_actor owner) {
+  auto id = next_id_++;
+  auto url = protocol::parse_ws_url(opts.url);
+  if (!url) {
+    caf::anon_send(owner, socket_failed{id, transport_errc::bad_url, 0, -1,
+                                        std::string{protocol::to_string(url.error())}});
+    return id;
+  }
+  auto rec = std::make_unique<socket_record>();
+  rec->id = id;
+  rec->opts = std::move(opts);
+  rec->owner = std::move(owner);
+  rec->url = std::move(*url);
+  rec->engine = this;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    sockets_.emplace(id, std::move(rec));
+    to_connect_.push_back(id);
+  }
+  lws_cancel_service(ctx_);
+  return id;
+}
+
+caf::error transport_engine::send(socket_id id, protocol::wire_kind kind,
+                                  std::string bytes) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = sockets_.find(id);
+    if (i == sockets_.end() || i->second->close_request)
+      return make_error(transport_errc::unknown_socket);
+    auto& rec = *i->second;
+    if (rec.outbound.size() >= rec.opts.max_outbound_frames)
+      return make_error(transport_errc::queue_full);
+    bytes.insert(0, LWS_PRE, '\0'); // lws writes its header in front
+    rec.outbound.emplace_back(kind, std::move(bytes));
+    to_wake_.push_back(id);
+  }
+  lws_cancel_service(ctx_);
+  return caf::none;
+}
+
+void transport_engine::close(socket_id id, uint16_t code, std::string reason) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = sockets_.find(id);
+    if (i == sockets_.end() || i->second->close_request)
+      return;
+    i->second->close_request.emplace(code, std::move(reason));
+    to_wake_.push_back(id);
+  }
+  lws_cancel_service(ctx_);
+}
+
+size_t transport_engine::socket_count() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return sockets_.size();
+}
+
+void transport_engine::drain_commands() {
+  std::vector<socket_id> connects, wakes;
+  std::vector<socket_record*> records_to_connect, records_to_wake;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    connects.swap(to_connect_);
+    wakes.swap(to_wake_);
+    for (auto id : connects)
+      if (auto i = sockets_.find(id); i != sockets_.end())
+        records_to_connect.push_back(i->second.get());
+    for (auto id : wakes)
+      if (auto i = sockets_.find(id); i != sockets_.end())
+        records_to_wake.push_back(i->second.get());
+  }
+  // Records are erased only on this thread, so the pointers stay valid.
+  for (auto* rec : records_to_connect)
+    connect(*rec);
+  for (auto* rec : records_to_wake) {
+    if (rec->wsi && rec->opened) {
+      lws_callback_on_writable(rec->wsi);
+    } else if (rec->wsi) {
+      bool closing;
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        closing = rec->close_request.has_value();
+      }
+      if (closing) // still connecting: abandon the attempt
+        lws_set_timeout(rec->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+  }
+}
+
+void transport_engine::connect(socket_record& rec) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (rec.close_request) { // closed before it was ever attempted
+      rec.ended = true;
+      caf::anon_send(rec.owner, socket_closed{rec.id, rec.close_request->first,
+                                              rec.close_request->second});
+      sockets_.erase(rec.id);
+      return;
+    }
+  }
+  lws_client_connect_info ci;
+  std::memset(&ci, 0, sizeof(ci));
+  ci.context = ctx_;
+  ci.address = rec.url.host.c_str();
+  ci.port = rec.url.port;
+  ci.path = rec.url.path.c_str();
+  ci.host = rec.url.host.c_str();
+  ci.origin = rec.url.host.c_str();
+  ci.protocol = nullptr; // Phoenix servers negotiate no subprotocol
+  ci.local_protocol_name = protocol_name;
+  ci.opaque_user_data = &rec;
+  ci.pwsi = &rec.wsi;
+  if (rec.url.tls) {
+    ci.ssl_connection = LCCSCF_USE_SSL;
+    if (!rec.opts.verify_peer)
+      ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED
+                           | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
+                           | LCCSCF_ALLOW_EXPIRED;
+  }
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+              rec.opts.connect_timeout)
+              .count();
+  auto id = rec.id;
+  if (!lws_client_connect_via_info(&ci)) {
+    // lws may already have reported and destroyed the wsi (and so erased the
+    // record) inside the call: look the record up again, by id.
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = sockets_.find(id);
+    if (i == sockets_.end())
+      return;
+    if (!i->second->ended)
+      caf::anon_send(i->second->owner,
+                     socket_failed{id, transport_errc::connect_failed, 0, -1,
+                                   "connect refused by lws"});
+    sockets_.erase(i);
+    return;
+  }
+  lws_sul_schedule(ctx_, 0, &rec.connect_timer,
+                   [](lws_sorted_usec_list_t* sul) {
+                     auto* r = lws_container_of(sul, socket_record, connect_timer);
+                     if (r->opened || !r->wsi)
+                       return;
+                     r->timed_out = true;
+                     lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK,
+                                     LWS_TO_KILL_ASYNC);
+                   },
+                   us);
+}
+
+void transport_engine::finish(socket_record& rec) {
+  lws_sul_cancel(&rec.connect_timer);
+  std::lock_guard<std::mutex> guard{mtx_};
+  sockets_.erase(rec.id);
+}
+
+int transport_engine::on_event(lws* wsi, int reason, void*, void* in, size_t len) {
+  auto* ctx = lws_get_context(wsi);
+  auto* self = ctx ? static_cast<transport_engine*>(lws_context_user(ctx)) : nullptr;
+  if (!self)
+    return 0;
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+    self->drain_commands();
+    return 0;
+  }
+  auto* rec = record_of(wsi);
+  if (!rec)
+    return 0;
+  return self->on_socket_event(*rec, wsi, reason, in, len);
+}
+
+int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
+                                      void* in, size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      rec.opened = true;
+      lws_sul_cancel(&rec.connect_timer);
+      caf::anon_send(rec.owner, socket_opened{rec.id});
+      lws_callback_on_writable(wsi);
+      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+      if (rec.inbound.size() + len > rec.opts.max_inbound_bytes) {
+        static const char why[] = "message too big";
+        lws_close_reason(wsi, static_cast<lws_close_status>(close_too_big),
+                         (unsigned char*) why, sizeof(why) - 1);
+        rec.peer_code = close_too_big;
+        rec.peer_reason = why;
+        return -1;
+      }
+      rec.inbound.append(static_cast<const char*>(in), len);
+      if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        auto kind = lws_frame_is_binary(wsi) ? protocol::wire_kind::binary
+                                             : protocol::wire_kind::text;
+        std::string message;
+        message.swap(rec.inbound);
+        caf::anon_send(rec.owner, socket_received{rec.id, kind, std::move(message)});
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      std::optional<std::pair<protocol::wire_kind, std::string>> next;
+      std::optional<std::pair<uint16_t, std::string>> closing;
+      bool more = false;
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        if (!rec.outbound.empty()) {
+          next = std::move(rec.outbound.front());
+          rec.outbound.pop_front();
+        } else if (rec.close_request) {
+          closing = rec.close_request;
+        }
+        more = !rec.outbound.empty() || rec.close_request.has_value();
+      }
+      if (closing) {
+        rec.peer_code = closing->first;
+        rec.peer_reason = closing->second;
+        lws_close_reason(wsi, static_cast<lws_close_status>(closing->first),
+                         (unsigned char*) closing->second.data(),
+                         closing->second.size());
+        return -1;
+      }
+      if (next) {
+        auto& bytes = next->second;
+        auto payload = bytes.size() - LWS_PRE;
+        auto mode = next->first == protocol::wire_kind::binary ? LWS_WRITE_BINARY
+                                                               : LWS_WRITE_TEXT;
+        auto written = lws_write(wsi, reinterpret_cast<unsigned char*>(bytes.data()) + LWS_PRE,
+                                 payload, mode);
+        if (written < static_cast<int>(payload))
+          return -1;
+      }
+      if (more)
+        lws_callback_on_writable(wsi);
+      return 0;
+    }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+      auto* bytes = static_cast<const unsigned char*>(in);
+      if (len >= 2) {
+        rec.peer_code = static_cast<uint16_t>((bytes[0] << 8) | bytes[1]);
+        rec.peer_reason.assign(reinterpret_cast<const char*>(bytes) + 2, len - 2);
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+      if (!rec.ended) {
+        rec.ended = true;
+        auto status = static_cast<int>(lws_http_client_http_response(wsi));
+        int retry_after = -1;
+        char header[32];
+        if (lws_hdr_copy(wsi, header, sizeof(header), WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
+          retry_after = std::atoi(header);
+        auto* text = static_cast<const char*>(in); // NUL-terminated, or null
+        std::string detail = rec.timed_out ? "connect timeout"
+                             : text        ? text
+                                           : "connect failed";
+        caf::anon_send(rec.owner,
+                       socket_failed{rec.id, classify_failure(rec, status, text),
+                                     status, retry_after, std::move(detail)});
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      if (!rec.ended) {
+        rec.ended = true;
+        caf::anon_send(rec.owner, socket_closed{rec.id, rec.peer_code, rec.peer_reason});
+      }
+      return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      if (!rec.ended) {
+        rec.ended = true;
+        if (rec.opened)
+          caf::anon_send(rec.owner,
+                         socket_closed{rec.id, rec.peer_code, rec.peer_reason});
+        else
+          caf::anon_send(rec.owner,
+                         socket_failed{rec.id, classify_failure(rec, 0, nullptr), 0,
+                                       -1, rec.timed_out ? "connect timeout"
+                                                         : "closed before open"});
+      }
+      lws_set_opaque_user_data(wsi, nullptr);
+      finish(rec);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+} // namespace tether::detail

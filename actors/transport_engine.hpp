@@ -1,0 +1,65 @@
+#pragma once
+// Internal: the libwebsockets client engine behind transport_actor. One
+// lws_context and one service thread for all sockets. Other threads talk to
+// it through a mutex-guarded command list and lws_cancel_service; it talks
+// back only by sending messages to each socket's owner, never by touching
+// actor state.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/error.hpp>
+
+#include "actors/transport.hpp"
+
+struct lws;
+struct lws_context;
+
+namespace tether::detail {
+
+struct socket_record;
+
+class transport_engine {
+public:
+  explicit transport_engine(transport_config cfg);
+  ~transport_engine(); ///< stops the thread; owners of open sockets get closed
+
+  transport_engine(const transport_engine&) = delete;
+  transport_engine& operator=(const transport_engine&) = delete;
+
+  /// Thread-safe. Never blocks on the network.
+  socket_id open(socket_options opts, socket_owner_actor owner);
+  caf::error send(socket_id id, protocol::wire_kind kind, std::string bytes);
+  void close(socket_id id, uint16_t code, std::string reason);
+  size_t socket_count() const;
+
+  /// The lws protocol callback (service thread only).
+  static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);
+
+private:
+  void run();
+  void drain_commands();
+  void connect(socket_record& rec);
+  void finish(socket_record& rec);
+  int on_socket_event(socket_record& rec, lws* wsi, int reason, void* in,
+                      size_t len);
+
+  transport_config cfg_;
+  lws_context* ctx_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<socket_id> next_id_{1};
+
+  mutable std::mutex mtx_;
+  // Guarded by mtx_: the socket table and the commands for the lws thread.
+  std::unordered_map<socket_id, std::unique_ptr<socket_record>> sockets_;
+  std::vector<socket_id> to_connect_;
+  std::vector<socket_id> to_wake_;
+};
+
+} // namespace tether::detail

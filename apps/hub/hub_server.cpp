@@ -1,0 +1,455 @@
+#include "apps/hub/hub_server.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <optional>
+
+#include <libwebsockets.h>
+
+#include "apps/hub/demo_channel.hpp"
+#include "protocol/phoenix_binary.hpp"
+#include "protocol/router.hpp"
+
+namespace tether::hub {
+
+using namespace std::chrono;
+using protocol::frame;
+using protocol::payload_format;
+
+constexpr uint16_t close_normal = 1000;
+constexpr uint16_t close_too_big = 1009;
+constexpr uint16_t close_server_error = 1011; // Phoenix, on a frame it cannot decode
+constexpr uint16_t close_heartbeat_timeout = 4000;
+
+/// An lws timer that knows its owner (lws_container_of needs a
+/// standard-layout type, which session and slow_reply are not).
+template <class Owner>
+struct owned_timer {
+  lws_sorted_usec_list_t sul;
+  Owner* owner;
+};
+
+template <class Owner>
+Owner* owner_of(lws_sorted_usec_list_t* sul) {
+  return lws_container_of(sul, owned_timer<Owner>, sul)->owner;
+}
+
+struct slow_reply {
+  owned_timer<slow_reply> timer;
+  session* owner;
+  std::string join_ref, ref, topic, payload;
+  payload_format format;
+};
+
+struct session {
+  owned_timer<session> idle_timer{};
+  uint64_t id = 0;
+  lws* wsi = nullptr;
+  hub_server* hub = nullptr;
+  std::map<std::string, std::string> joined;     ///< topic -> current join_ref
+  std::map<std::string, std::string> peer_state; ///< relay: topic -> join params
+  std::deque<std::pair<bool, std::string>> outbound; ///< (binary, LWS_PRE + bytes)
+  std::string inbound;
+  steady_clock::time_point last_seen = steady_clock::now();
+  std::list<std::unique_ptr<slow_reply>> slow;
+  std::optional<std::pair<uint16_t, std::string>> closing;
+};
+
+namespace {
+
+const lws_protocols protocols[] = {
+  {"phoenix",
+   [](lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+     return hub_server::on_event(wsi, static_cast<int>(reason), user, in, len);
+   },
+   sizeof(session*), 0, 0, nullptr, 0},
+  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+frame make_frame(std::optional<std::string> join_ref, std::optional<std::string> ref,
+                 std::string topic, std::string event, std::string payload,
+                 payload_format format = payload_format::json) {
+  return frame{std::move(join_ref), std::move(ref), std::move(topic),
+               std::move(event), std::move(payload), format, {}};
+}
+
+std::string query_arg(lws* wsi, const char* name) {
+  char buf[256];
+  if (auto* value = lws_get_urlarg_by_name(wsi, name, buf, sizeof(buf)))
+    return value;
+  return {};
+}
+
+void log_line(const char* fmt, uint64_t id, const char* what) {
+  std::fprintf(stderr, fmt, static_cast<unsigned long long>(id), what);
+}
+
+} // namespace
+
+hub_server::hub_server(hub_options opts)
+  : opts_(std::move(opts)),
+    codec_(protocol::decode_limits{opts_.max_frame_bytes,
+                                   protocol::default_max_json_depth}) {
+  lws_set_log_level(LLL_ERR, nullptr);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof(info));
+  info.port = opts_.port; // 0: an ephemeral port, read back below
+  info.iface = opts_.host.c_str();
+  info.protocols = protocols;
+  info.user = this;
+  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  ctx_ = lws_create_context(&info);
+  auto* vhost = ctx_ ? lws_get_vhost_by_name(ctx_, "default") : nullptr;
+  if (!vhost)
+    throw std::runtime_error("tether-hub: cannot listen on " + opts_.host + ":"
+                             + std::to_string(opts_.port));
+  port_ = lws_get_vhost_listen_port(vhost);
+}
+
+hub_server::~hub_server() {
+  if (ctx_)
+    lws_context_destroy(ctx_);
+}
+
+void hub_server::run() {
+  while (!stopping_)
+    if (lws_service(ctx_, 0) < 0)
+      break;
+}
+
+void hub_server::stop() noexcept {
+  stopping_ = true;
+  if (ctx_)
+    lws_cancel_service(ctx_);
+}
+
+int hub_server::on_event(lws* wsi, int reason, void* user, void* in, size_t len) {
+  auto* self = static_cast<hub_server*>(lws_context_user(lws_get_context(wsi)));
+  return self ? self->on_session_event(wsi, reason, user, in, len) : 0;
+}
+
+int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
+                                 size_t len) {
+  auto** slot = static_cast<session**>(user);
+  auto* s = slot ? *slot : nullptr;
+  switch (reason) {
+    case LWS_CALLBACK_HTTP: // a plain HTTP request: only the socket lives here
+      lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
+      return -1;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+      char uri[256] = {0};
+      lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+      if (std::strcmp(uri, "/socket/websocket") != 0) {
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
+        return -1;
+      }
+      // The demo socket's connect hook: token=bad is refused (Phoenix: 403).
+      if (query_arg(wsi, "token=") == "bad") {
+        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, nullptr);
+        return -1;
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_ESTABLISHED: {
+      auto fresh = new session;
+      fresh->id = next_session_++;
+      fresh->wsi = wsi;
+      fresh->hub = this;
+      *slot = fresh;
+      log_line("session %llu %s\n", fresh->id, "connected");
+      on_idle_check(*fresh);
+      return 0;
+    }
+    case LWS_CALLBACK_RECEIVE: {
+      if (!s)
+        return -1;
+      if (s->inbound.size() + len > opts_.max_frame_bytes) {
+        close_session(*s, close_too_big, "message too big");
+        return 0;
+      }
+      s->inbound.append(static_cast<const char*>(in), len);
+      if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        std::string message;
+        message.swap(s->inbound);
+        s->last_seen = steady_clock::now();
+        on_message(*s, message, lws_frame_is_binary(wsi));
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      if (!s)
+        return -1;
+      if (!s->outbound.empty()) {
+        auto [binary, bytes] = std::move(s->outbound.front());
+        s->outbound.pop_front();
+        auto n = bytes.size() - LWS_PRE;
+        if (lws_write(wsi, reinterpret_cast<unsigned char*>(bytes.data()) + LWS_PRE, n,
+                      binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT)
+            < static_cast<int>(n))
+          return -1;
+        if (!s->outbound.empty() || s->closing)
+          lws_callback_on_writable(wsi);
+        return 0;
+      }
+      if (s->closing) {
+        lws_close_reason(wsi, static_cast<lws_close_status>(s->closing->first),
+                         reinterpret_cast<unsigned char*>(s->closing->second.data()),
+                         s->closing->second.size());
+        return -1;
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_CLOSED:
+      if (s) {
+        log_line("session %llu %s\n", s->id, "closed");
+        end_session(*s);
+        *slot = nullptr;
+      }
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+void hub_server::on_message(session& s, std::string_view bytes, bool binary) {
+  auto f = binary ? protocol::decode_binary(bytes, protocol::binary_origin::client)
+                  : codec_.decode_text(bytes);
+  if (!f) { // Phoenix's socket crashes on a frame it cannot decode
+    close_session(s, close_server_error, std::string{protocol::to_string(f.error())});
+    return;
+  }
+  on_frame(s, std::move(*f));
+}
+
+void hub_server::on_frame(session& s, frame f) {
+  using protocol::client_route;
+  switch (protocol::route_from_client(f)) {
+    case client_route::heartbeat:
+      on_heartbeat(s, f);
+      break;
+    case client_route::join:
+      on_join(s, f);
+      break;
+    case client_route::leave:
+      on_leave(s, f);
+      break;
+    case client_route::push:
+      on_push(s, f);
+      break;
+    case client_route::unhandled:
+      log_line("session %llu dropped an unhandled %s frame\n", s.id, f.event.c_str());
+      break;
+  }
+}
+
+void hub_server::on_heartbeat(session& s, const frame& f) {
+  if (!opts_.answer_heartbeats)
+    return;
+  std::string response = "{}";
+  if (opts_.relay)
+    response = peer_connected(s) ? R"({"peer_connected":true})"
+                                 : R"({"peer_connected":false})";
+  reply(s, std::nullopt, f.ref, f.topic, "ok", response);
+}
+
+void hub_server::on_join(session& s, const frame& f) {
+  auto join_ref = f.join_ref ? f.join_ref : f.ref;
+  if (!is_demo_topic(f.topic)) {
+    reply(s, join_ref, f.ref, f.topic, "error", R"({"reason":"unmatched topic"})");
+    return;
+  }
+  auto decision = decide_join(f.topic);
+  if (!decision.ok) {
+    reply(s, join_ref, f.ref, f.topic, "error", decision.response);
+    return;
+  }
+  auto& members = rooms_[f.topic];
+  if (opts_.relay && members.size() - members.count(&s) >= 2) {
+    reply(s, join_ref, f.ref, f.topic, "error", R"({"reason":"room full"})");
+    return;
+  }
+  std::optional<std::string> previous;
+  if (auto i = s.joined.find(f.topic); i != s.joined.end())
+    previous = i->second;
+  s.joined[f.topic] = join_ref.value_or("");
+  members.insert(&s);
+  if (opts_.relay)
+    s.peer_state[f.topic] = f.payload;
+  reply(s, join_ref, f.ref, f.topic, "ok", decision.response);
+  // A second join of a topic replaces the first, which is closed (Phoenix).
+  if (previous && previous != join_ref)
+    send(s, make_frame(previous, previous, f.topic, "phx_close", "{}"));
+}
+
+void hub_server::on_leave(session& s, const frame& f) {
+  auto i = s.joined.find(f.topic);
+  if (i == s.joined.end()) {
+    reply(s, std::nullopt, f.ref, f.topic, "error", R"({"reason":"unmatched topic"})");
+    return;
+  }
+  auto join_ref = i->second;
+  reply(s, join_ref, f.ref, f.topic, "ok", "{}");
+  send(s, make_frame(join_ref, join_ref, f.topic, "phx_close", "{}"));
+  unjoin(s, f.topic);
+}
+
+void hub_server::on_push(session& s, const frame& f) {
+  auto i = s.joined.find(f.topic);
+  if (i == s.joined.end()) {
+    reply(s, std::nullopt, f.ref, f.topic, "error", R"({"reason":"unmatched topic"})");
+    return;
+  }
+  // Routed by topic: the reply carries the current join_ref, whatever the
+  // push carried (Phoenix).
+  auto join_ref = i->second;
+  auto d = decide_push(f.event, f.payload);
+  using act = push_decision::action;
+  switch (d.what) {
+    case act::reply:
+      if (f.format == payload_format::binary && d.status == "ok") {
+        auto r = make_frame(join_ref, f.ref, f.topic, "phx_reply", f.payload,
+                            payload_format::binary);
+        r.reply_status = "ok";
+        send(s, r);
+      } else {
+        reply(s, join_ref, f.ref, f.topic, d.status, d.response);
+      }
+      break;
+    case act::no_reply:
+      break;
+    case act::broadcast:
+      for (auto* member : rooms_[f.topic])
+        send(*member, make_frame(std::nullopt, std::nullopt, f.topic, "bcast",
+                                 f.payload, f.format));
+      break;
+    case act::crash:
+      send(s, make_frame(join_ref, join_ref, f.topic, "phx_error", "{}"));
+      unjoin(s, f.topic);
+      break;
+    case act::slow: {
+      auto pending = std::make_unique<slow_reply>();
+      std::memset(&pending->timer.sul, 0, sizeof(pending->timer.sul));
+      pending->timer.owner = pending.get();
+      pending->owner = &s;
+      pending->join_ref = join_ref;
+      pending->ref = f.ref.value_or("");
+      pending->topic = f.topic;
+      pending->payload = d.response;
+      pending->format = f.format;
+      auto* raw = pending.get();
+      s.slow.push_back(std::move(pending));
+      lws_sul_schedule(ctx_, 0, &raw->timer.sul,
+                       [](lws_sorted_usec_list_t* sul) {
+                         auto* p = owner_of<slow_reply>(sul);
+                         auto& owner = *p->owner;
+                         owner.hub->reply(owner, p->join_ref, p->ref, p->topic, "ok",
+                                          p->payload);
+                         owner.slow.remove_if([p](auto& x) { return x.get() == p; });
+                       },
+                       static_cast<lws_usec_t>(d.delay_ms) * 1000);
+      break;
+    }
+    case act::stop:
+      reply(s, join_ref, f.ref, f.topic, "ok", "{}");
+      send(s, make_frame(join_ref, join_ref, f.topic, "phx_close", "{}"));
+      unjoin(s, f.topic);
+      break;
+  }
+}
+
+void hub_server::reply(session& s, std::optional<std::string> join_ref,
+                       const std::optional<std::string>& ref,
+                       const std::string& topic, std::string_view status,
+                       std::string_view response) {
+  auto bytes = codec_.encode_reply(std::move(join_ref), ref.value_or(""), topic,
+                                   status, response);
+  if (!bytes)
+    return;
+  s.outbound.emplace_back(false, std::string(LWS_PRE, '\0') + *bytes);
+  lws_callback_on_writable(s.wsi);
+}
+
+void hub_server::send(session& s, const frame& f) {
+  auto bytes = f.format == payload_format::binary
+                 ? protocol::encode_binary(f, protocol::binary_origin::server)
+                 : codec_.encode(f);
+  if (!bytes)
+    return;
+  s.outbound.emplace_back(f.format == payload_format::binary,
+                          std::string(LWS_PRE, '\0') + *bytes);
+  lws_callback_on_writable(s.wsi);
+}
+
+void hub_server::unjoin(session& s, const std::string& topic) {
+  s.joined.erase(topic);
+  s.peer_state.erase(topic);
+  if (auto i = rooms_.find(topic); i != rooms_.end()) {
+    i->second.erase(&s);
+    if (i->second.empty())
+      rooms_.erase(i);
+  }
+}
+
+bool hub_server::peer_connected(const session& s) const {
+  for (auto& [topic, join_ref] : s.joined)
+    if (auto i = rooms_.find(topic); i != rooms_.end() && i->second.size() > 1)
+      return true;
+  return false;
+}
+
+void hub_server::close_session(session& s, uint16_t code, std::string reason) {
+  if (s.closing)
+    return;
+  s.closing.emplace(code, std::move(reason));
+  lws_callback_on_writable(s.wsi);
+}
+
+void hub_server::on_idle_check(session& s) {
+  auto limit = opts_.relay ? duration_cast<milliseconds>(opts_.heartbeat_interval * 3 / 2)
+                           : opts_.idle_timeout;
+  auto silent = duration_cast<milliseconds>(steady_clock::now() - s.last_seen);
+  if (silent >= limit && !s.closing) {
+    log_line("session %llu %s\n", s.id, "silent too long: closing");
+    if (opts_.relay) {
+      // The relay drops a dead peer's per-session state and tells the others.
+      for (auto& [topic, join_ref] : s.joined)
+        for (auto* other : rooms_[topic])
+          if (other != &s)
+            send(*other, make_frame(std::nullopt, std::nullopt, topic, "peer_disconnected",
+                                    R"({"reason":"heartbeat timeout"})"));
+      s.peer_state.clear();
+      close_session(s, close_heartbeat_timeout, "heartbeat timeout");
+    } else {
+      close_session(s, close_normal, "idle timeout");
+    }
+    return;
+  }
+  auto wait = silent >= limit ? limit : limit - silent;
+  s.idle_timer.owner = &s;
+  lws_sul_schedule(ctx_, 0, &s.idle_timer.sul,
+                   [](lws_sorted_usec_list_t* sul) {
+                     auto* owner = owner_of<session>(sul);
+                     owner->hub->on_idle_check(*owner);
+                   },
+                   static_cast<lws_usec_t>(duration_cast<microseconds>(wait).count()));
+}
+
+void hub_server::end_session(session& s) {
+  lws_sul_cancel(&s.idle_timer.sul);
+  for (auto& p : s.slow)
+    lws_sul_cancel(&p->timer.sul);
+  auto topics = s.joined;
+  for (auto& [topic, join_ref] : topics) {
+    unjoin(s, topic);
+    auto room = rooms_.find(topic);
+    if (opts_.relay && room != rooms_.end())
+      for (auto* other : room->second)
+        send(*other, make_frame(std::nullopt, std::nullopt, topic, "peer_disconnected",
+                                R"({"reason":"closed"})"));
+  }
+  delete &s;
+}
+
+} // namespace tether::hub

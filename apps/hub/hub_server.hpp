@@ -1,0 +1,88 @@
+#pragma once
+// tether-hub: a Phoenix-channels-compatible server on libwebsockets. One
+// thread runs everything (lws service loop, sessions, rooms, timers); only
+// stop() may be called from elsewhere.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "protocol/phoenix_json.hpp"
+
+struct lws;
+struct lws_context;
+struct lws_vhost;
+
+namespace tether::hub {
+
+struct hub_options {
+  std::string host = "127.0.0.1";
+  int port = 4000; ///< 0 picks a free port
+  /// A client silent this long is closed (Phoenix: 60 s, close code 1000).
+  std::chrono::milliseconds idle_timeout{60000};
+  /// Relay mode (seed 004): rooms pair two peers; a client is dead after
+  /// 1.5 x heartbeat_interval of silence (close 4000), its peer is told and
+  /// its per-session state cleared; heartbeat replies say whether the peer
+  /// is connected.
+  bool relay = false;
+  std::chrono::milliseconds heartbeat_interval{30000};
+  /// Off: heartbeats are swallowed without reply (tests of client liveness).
+  bool answer_heartbeats = true;
+  size_t max_frame_bytes = protocol::default_max_frame_bytes;
+};
+
+struct session;
+
+class hub_server {
+public:
+  explicit hub_server(hub_options opts);
+  ~hub_server();
+
+  /// The port actually listened on.
+  int port() const noexcept {
+    return port_;
+  }
+
+  /// Serves until stop().
+  void run();
+
+  /// Thread-safe and async-signal-safe.
+  void stop() noexcept;
+
+  static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);
+
+private:
+  friend struct session;
+  int on_session_event(lws* wsi, int reason, void* user, void* in, size_t len);
+  void on_message(session& s, std::string_view bytes, bool binary);
+  void on_frame(session& s, protocol::frame f);
+  void on_join(session& s, const protocol::frame& f);
+  void on_leave(session& s, const protocol::frame& f);
+  void on_push(session& s, const protocol::frame& f);
+  void on_heartbeat(session& s, const protocol::frame& f);
+  void send(session& s, const protocol::frame& f);
+  void reply(session& s, std::optional<std::string> join_ref,
+             const std::optional<std::string>& ref, const std::string& topic,
+             std::string_view status, std::string_view response);
+  void unjoin(session& s, const std::string& topic);
+  void close_session(session& s, uint16_t code, std::string reason);
+  void on_idle_check(session& s);
+  void end_session(session& s);
+  bool peer_connected(const session& s) const;
+
+  hub_options opts_;
+  lws_context* ctx_ = nullptr;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  protocol::phoenix_json_codec codec_;
+  uint64_t next_session_ = 1;
+  /// topic -> members, in join order.
+  std::unordered_map<std::string, std::set<session*>> rooms_;
+};
+
+} // namespace tether::hub

@@ -1,0 +1,100 @@
+// tether-hub: a Phoenix-channels-compatible server with the demo channel.
+//   tether-hub [--host 127.0.0.1] [--port 4000] [--idle-timeout-ms 60000]
+//              [--relay] [--heartbeat-interval-ms 30000]
+//              [--no-heartbeat-replies]
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "apps/hub/hub_server.hpp"
+
+namespace {
+
+// The one piece of global state: what a signal handler can reach.
+tether::hub::hub_server* running_hub = nullptr;
+
+void on_signal(int) {
+  if (running_hub)
+    running_hub->stop();
+}
+
+void usage(std::FILE* out) {
+  std::fputs(
+    "tether-hub: a Phoenix-channels-compatible WebSocket server\n"
+    "\n"
+    "  --host ADDR                 listen address (default 127.0.0.1)\n"
+    "  --port N                    listen port, 0 for any free one (default 4000)\n"
+    "  --idle-timeout-ms N         close clients silent this long (default 60000)\n"
+    "  --relay                     relay mode: rooms pair two peers, silence past\n"
+    "                              1.5 x the heartbeat interval closes with 4000\n"
+    "  --heartbeat-interval-ms N   the clients' heartbeat interval (default 30000)\n"
+    "  --no-heartbeat-replies      never answer heartbeats (liveness tests)\n"
+    "  --help                      this text\n"
+    "\n"
+    "Socket: ws://HOST:PORT/socket/websocket?vsn=2.0.0 (token=bad is refused).\n"
+    "Demo channel on room:*: echo, err, noreply, broadcast, crash, slow {ms}, stop;\n"
+    "joining room:reject fails with {\"reason\":\"unauthorized\"}.\n",
+    out);
+}
+
+long number_arg(int& i, int argc, char** argv) {
+  if (i + 1 >= argc) {
+    std::fprintf(stderr, "tether-hub: %s needs a value\n", argv[i]);
+    std::exit(2);
+  }
+  char* end = nullptr;
+  auto value = std::strtol(argv[++i], &end, 10);
+  if (*end != '\0' || value < 0) {
+    std::fprintf(stderr, "tether-hub: bad number for %s: %s\n", argv[i - 1], argv[i]);
+    std::exit(2);
+  }
+  return value;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  tether::hub::hub_options opts;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      usage(stdout);
+      return 0;
+    } else if (arg == "--host" && i + 1 < argc) {
+      opts.host = argv[++i];
+    } else if (arg == "--port") {
+      opts.port = static_cast<int>(number_arg(i, argc, argv));
+    } else if (arg == "--idle-timeout-ms") {
+      opts.idle_timeout = std::chrono::milliseconds{number_arg(i, argc, argv)};
+    } else if (arg == "--heartbeat-interval-ms") {
+      opts.heartbeat_interval = std::chrono::milliseconds{number_arg(i, argc, argv)};
+    } else if (arg == "--relay") {
+      opts.relay = true;
+    } else if (arg == "--no-heartbeat-replies") {
+      opts.answer_heartbeats = false;
+    } else {
+      std::fprintf(stderr, "tether-hub: unknown argument %s\n\n", arg.c_str());
+      usage(stderr);
+      return 2;
+    }
+  }
+  try {
+    tether::hub::hub_server hub{opts};
+    running_hub = &hub;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::printf("tether-hub listening on ws://%s:%d/socket/websocket\n",
+                opts.host.c_str(), hub.port());
+    std::fflush(stdout);
+    hub.run();
+    running_hub = nullptr;
+    std::fprintf(stderr, "tether-hub stopped\n");
+    return 0;
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "%s\n", ex.what());
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+#pragma once
+// Runs tether-hub as a child process on loopback for integration tests:
+// started on a free port (or a given one, to restart "the same server"),
+// stopped, frozen (SIGSTOP) and thawed (SIGCONT) on demand.
+
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace tether::testing {
+
+class hub_process {
+public:
+  /// Starts the hub with `args` and waits until it listens.
+  explicit hub_process(std::vector<std::string> args = {}, int port = 0);
+  ~hub_process();
+
+  hub_process(const hub_process&) = delete;
+  hub_process& operator=(const hub_process&) = delete;
+
+  int port() const noexcept {
+    return port_;
+  }
+
+  /// ws://127.0.0.1:PORT/socket/websocket?vsn=2.0.0 plus `query` ("&a=b").
+  std::string url(const std::string& query = "") const;
+
+  void stop();     ///< SIGTERM and wait
+  void restart();  ///< stop, then start again on the same port
+  void freeze();   ///< SIGSTOP: socket open, nothing answers
+  void thaw();     ///< SIGCONT
+
+  /// Path of the tether-hub binary (set by CMake).
+  static std::string binary();
+
+private:
+  void start();
+
+  std::vector<std::string> args_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+} // namespace tether::testing
