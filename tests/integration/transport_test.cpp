@@ -7,75 +7,17 @@
 #include "actors/transport.hpp"
 #include "protocol/phoenix_json.hpp"
 #include "protocol/reply.hpp"
-#include "support/hub_process.hpp"
+#include "integration/socket_fixture.hpp"
 
 using namespace tether;
 using namespace tether::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<caf::scoped_actor> self;
-  transport_actor transport;
-  protocol::phoenix_json_codec codec;
-
-  fixture() {
-    add_transport_error_category(cfg);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    self = std::make_unique<caf::scoped_actor>(*sys);
-    transport = spawn_transport(*sys);
-  }
-
-  ~fixture() {
-    (*self)->send_exit(transport, caf::exit_reason::user_shutdown);
-    self.reset();
-  }
-
-  socket_owner_actor owner() {
-    return caf::actor_cast<socket_owner_actor>(*self);
-  }
-
-  socket_id open(socket_options opts) {
-    socket_id id = 0;
-    (*self)->request(transport, caf::infinite, open_atom::value, std::move(opts), owner())
-      .receive([&](socket_id x) { id = x; }, [](caf::error&) { FAIL("open refused"); });
-    return id;
-  }
-
-  caf::error send(socket_id id, std::string text) {
-    caf::error result;
-    (*self)->request(transport, caf::infinite, send_atom::value, id, false, std::move(text))
-      .receive([](caf::ok_atom) {}, [&](caf::error& err) { result = std::move(err); });
-    return result;
-  }
-
-  template <class Event>
-  Event next() {
-    Event out{};
-    bool got = false;
-    (*self)->receive([&](Event& ev) { out = std::move(ev); got = true; },
-                     caf::after(10s) >> [] {});
-    REQUIRE(got);
-    return out;
-  }
-
-  protocol::frame next_frame() {
-    auto msg = next<socket_received>();
-    auto f = codec.decode(msg.bytes, msg.kind);
-    REQUIRE(f.has_value());
-    return *f;
-  }
-};
-
-} // namespace
 
 TEST_CASE("a socket opens, carries frames both ways and closes",
           "[integration]") {
   hub_process hub;
-  fixture f;
+  socket_fixture f;
   auto id = f.open({hub.url()});
   CHECK(f.next<socket_opened>().id == id);
   REQUIRE_FALSE(f.send(id, *f.codec.encode_join("1", "room:lobby")));
@@ -96,7 +38,7 @@ TEST_CASE("a socket opens, carries frames both ways and closes",
 TEST_CASE("a refused upgrade is an auth failure with its HTTP status",
           "[integration]") {
   hub_process hub;
-  fixture f;
+  socket_fixture f;
   auto id = f.open({hub.url("&token=bad")});
   auto failed = f.next<socket_failed>();
   CHECK(failed.id == id);
@@ -110,13 +52,13 @@ TEST_CASE("connecting to nothing fails with connect_failed", "[integration]") {
     hub_process gone;
     port = gone.port();
   }
-  fixture f;
+  socket_fixture f;
   f.open({"ws://127.0.0.1:" + std::to_string(port) + "/socket/websocket"});
   CHECK(f.next<socket_failed>().why == transport_errc::connect_failed);
 }
 
 TEST_CASE("a bad URL is reported as an event, not a crash", "[integration]") {
-  fixture f;
+  socket_fixture f;
   f.open({"http://nope"});
   CHECK(f.next<socket_failed>().why == transport_errc::bad_url);
 }
@@ -125,7 +67,7 @@ TEST_CASE("a full outbound queue refuses the send with queue_full",
           "[integration]") {
   hub_process hub;
   hub.freeze(); // the socket cannot open: everything stays queued
-  fixture f;
+  socket_fixture f;
   socket_options opts{hub.url()};
   opts.max_outbound_frames = 2;
   auto id = f.open(opts);
@@ -141,7 +83,7 @@ TEST_CASE("a connect that takes too long fails with connect_timeout",
           "[integration]") {
   hub_process hub;
   hub.freeze(); // TCP accepts (kernel backlog), the upgrade never answers
-  fixture f;
+  socket_fixture f;
   socket_options opts{hub.url()};
   opts.connect_timeout = 300ms;
   f.open(opts);
@@ -152,7 +94,7 @@ TEST_CASE("a connect that takes too long fails with connect_timeout",
 TEST_CASE("close codes from the server are surfaced", "[integration]") {
   SECTION("a frame the server cannot decode: 1011") {
     hub_process hub;
-    fixture f;
+    socket_fixture f;
     auto id = f.open({hub.url()});
     f.next<socket_opened>();
     f.send(id, "not json");
@@ -160,7 +102,7 @@ TEST_CASE("close codes from the server are surfaced", "[integration]") {
   }
   SECTION("silence past the server's idle timeout: 1000") {
     hub_process hub{{"--idle-timeout-ms", "300"}};
-    fixture f;
+    socket_fixture f;
     f.open({hub.url()});
     f.next<socket_opened>();
     CHECK(f.next<socket_closed>().code == 1000);
@@ -170,7 +112,7 @@ TEST_CASE("close codes from the server are surfaced", "[integration]") {
 TEST_CASE("an inbound message over the limit closes the socket with 1009",
           "[integration]") {
   hub_process hub;
-  fixture f;
+  socket_fixture f;
   socket_options opts{hub.url()};
   opts.max_inbound_bytes = 256;
   auto id = f.open(opts);
@@ -184,7 +126,7 @@ TEST_CASE("an inbound message over the limit closes the socket with 1009",
 
 TEST_CASE("every socket has its own never-reused id", "[integration]") {
   hub_process hub;
-  fixture f;
+  socket_fixture f;
   auto first = f.open({hub.url()});
   auto second = f.open({hub.url()});
   CHECK(first != second);

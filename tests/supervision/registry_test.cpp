@@ -19,7 +19,7 @@ caf::actor idle_actor(deterministic_system& t) {
 
 } // namespace
 
-TEST_CASE("a registered key resolves to its holder; a taken key is refused "
+TEST_CASE("a registered key resolves to its holder, a taken key is refused "
           "with the holder",
           "[supervision]") {
   deterministic_system t;
