@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libcaf-dev                # CAF 0.17.6: actors, typed interfaces, test scheduler
-  libwebsockets-dev libssl-dev
+  libwebsockets-dev libssl-dev openssl
   libsimdjson-dev           # decoding
   rapidjson-dev             # encoding (Writer + RawValue)
   nlohmann-json3-dev        # benchmark reference only

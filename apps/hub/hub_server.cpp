@@ -100,6 +100,11 @@ hub_server::hub_server(hub_options opts)
   info.protocols = protocols;
   info.user = this;
   info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (!opts_.tls_cert.empty()) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = opts_.tls_cert.c_str();
+    info.ssl_private_key_filepath = opts_.tls_key.c_str();
+  }
   ctx_ = lws_create_context(&info);
   auto* vhost = ctx_ ? lws_get_vhost_by_name(ctx_, "default") : nullptr;
   if (!vhost)

@@ -34,6 +34,9 @@ struct hub_options {
   /// Off: heartbeats are swallowed without reply (tests of client liveness).
   bool answer_heartbeats = true;
   size_t max_frame_bytes = protocol::default_max_frame_bytes;
+  /// Both set: serve wss:// with this certificate chain and key (PEM).
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 struct session;

@@ -32,6 +32,8 @@ void usage(std::FILE* out) {
     "                              1.5 x the heartbeat interval closes with 4000\n"
     "  --heartbeat-interval-ms N   the clients' heartbeat interval (default 30000)\n"
     "  --no-heartbeat-replies      never answer heartbeats (liveness tests)\n"
+    "  --tls-cert FILE --tls-key FILE\n"
+    "                              serve wss:// with this PEM certificate and key\n"
     "  --help                      this text\n"
     "\n"
     "Socket: ws://HOST:PORT/socket/websocket?vsn=2.0.0 (token=bad is refused).\n"
@@ -71,6 +73,10 @@ int main(int argc, char** argv) {
       opts.idle_timeout = std::chrono::milliseconds{number_arg(i, argc, argv)};
     } else if (arg == "--heartbeat-interval-ms") {
       opts.heartbeat_interval = std::chrono::milliseconds{number_arg(i, argc, argv)};
+    } else if (arg == "--tls-cert" && i + 1 < argc) {
+      opts.tls_cert = argv[++i];
+    } else if (arg == "--tls-key" && i + 1 < argc) {
+      opts.tls_key = argv[++i];
     } else if (arg == "--relay") {
       opts.relay = true;
     } else if (arg == "--no-heartbeat-replies") {
@@ -81,13 +87,17 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (opts.tls_cert.empty() != opts.tls_key.empty()) {
+    std::fprintf(stderr, "tether-hub: --tls-cert and --tls-key go together\n");
+    return 2;
+  }
   try {
     tether::hub::hub_server hub{opts};
     running_hub = &hub;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    std::printf("tether-hub listening on ws://%s:%d/socket/websocket\n",
-                opts.host.c_str(), hub.port());
+    std::printf("tether-hub listening on %s://%s:%d/socket/websocket\n",
+                opts.tls_cert.empty() ? "ws" : "wss", opts.host.c_str(), hub.port());
     std::fflush(stdout);
     hub.run();
     running_hub = nullptr;

@@ -23,11 +23,11 @@ struct socket_fixture {
   transport_actor transport;
   protocol::phoenix_json_codec codec;
 
-  socket_fixture() {
+  explicit socket_fixture(transport_config tcfg = {}) {
     add_transport_error_category(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     self = std::make_unique<caf::scoped_actor>(*sys);
-    transport = spawn_transport(*sys);
+    transport = spawn_transport(*sys, std::move(tcfg));
   }
 
   ~socket_fixture() {

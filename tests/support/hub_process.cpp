@@ -20,6 +20,8 @@ std::string hub_process::binary() {
 
 hub_process::hub_process(std::vector<std::string> args, int port)
   : args_(std::move(args)), port_(port) {
+  for (auto& a : args_)
+    tls_ = tls_ || a == "--tls-cert";
   start();
 }
 
@@ -32,7 +34,7 @@ hub_process::~hub_process() {
 }
 
 std::string hub_process::url(const std::string& query) const {
-  return "ws://127.0.0.1:" + std::to_string(port_)
+  return (tls_ ? "wss://127.0.0.1:" : "ws://127.0.0.1:") + std::to_string(port_)
          + "/socket/websocket?vsn=2.0.0" + query;
 }
 

@@ -23,7 +23,8 @@ public:
     return port_;
   }
 
-  /// ws://127.0.0.1:PORT/socket/websocket?vsn=2.0.0 plus `query` ("&a=b").
+  /// ws://127.0.0.1:PORT/socket/websocket?vsn=2.0.0 plus `query` ("&a=b");
+  /// wss:// when the hub was started with --tls-cert.
   std::string url(const std::string& query = "") const;
 
   void stop();     ///< SIGTERM and wait
@@ -40,6 +41,7 @@ private:
   std::vector<std::string> args_;
   int port_;
   pid_t pid_ = -1;
+  bool tls_ = false;
 };
 
 } // namespace tether::testing
