@@ -417,16 +417,16 @@ void hub_server::on_idle_check(session& s) {
   auto silent = duration_cast<milliseconds>(steady_clock::now() - s.last_seen);
   if (silent >= limit && !s.closing) {
     log_line("session %llu %s\n", s.id, "silent too long: closing");
-    if (opts_.relay) {
-      // The relay drops a dead peer's per-session state and tells the others.
-      for (auto& [topic, join_ref] : s.joined)
-        for (auto* other : rooms_[topic])
-          if (other != &s)
-            send(*other, make_frame(std::nullopt, std::nullopt, topic, "peer_disconnected",
-                                    R"({"reason":"heartbeat timeout"})"));
+    // The rest of its rooms learn that this member is gone (seed 004).
+    for (auto& [topic, join_ref] : s.joined)
+      for (auto* other : rooms_[topic])
+        if (other != &s)
+          send(*other, make_frame(std::nullopt, std::nullopt, topic, "peer_disconnected",
+                                  R"({"reason":"heartbeat timeout"})"));
+    if (opts_.relay) { // the relay also forgets the dead peer's session state
       s.peer_state.clear();
       close_session(s, close_heartbeat_timeout, "heartbeat timeout");
-    } else {
+    } else { // Phoenix closes an idle socket with 1000
       close_session(s, close_normal, "idle timeout");
     }
     return;
@@ -449,7 +449,7 @@ void hub_server::end_session(session& s) {
   for (auto& [topic, join_ref] : topics) {
     unjoin(s, topic);
     auto room = rooms_.find(topic);
-    if (opts_.relay && room != rooms_.end())
+    if (opts_.relay && !s.closing && room != rooms_.end())
       for (auto* other : room->second)
         send(*other, make_frame(std::nullopt, std::nullopt, topic, "peer_disconnected",
                                 R"({"reason":"closed"})"));

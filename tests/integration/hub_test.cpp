@@ -196,3 +196,28 @@ TEST_CASE("relay mode: heartbeat replies carry peer status, a silent peer is "
     CHECK(told);
   }
 }
+
+TEST_CASE("a client silent past the idle timeout is closed and its room is told",
+          "[integration]") {
+  hub_process hub{{"--idle-timeout-ms", "400"}};
+  socket_fixture f;
+  hub_session silent{f, hub};
+  silent.send(f.codec.encode_join("1", "room:idle"));
+  silent.next();
+  hub_session other{f, hub};
+  other.send(f.codec.encode_join("1", "room:idle"));
+  other.next();
+  other.send(f.codec.encode_heartbeat("2")); // `other` was heard from last
+  other.next();
+  bool closed = false, told = false;
+  for (int i = 0; i < 3 && !(closed && told); ++i)
+    (*f.self)->receive(
+      [&](socket_closed& c) { closed = c.id == silent.id && c.code == 1000; },
+      [&](socket_received& m) {
+        auto fr = f.codec.decode(m.bytes, m.kind);
+        told = told || (m.id == other.id && fr && fr->event == "peer_disconnected");
+      },
+      caf::after(std::chrono::seconds{5}) >> [] {});
+  CHECK(closed);
+  CHECK(told);
+}
