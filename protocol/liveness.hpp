@@ -1,0 +1,94 @@
+#pragma once
+// The judge of whether the peer is alive (seeds 001, 002), as a pure value.
+// Pings are correlated by nonce (on Phoenix: the heartbeat's ref). Pings go
+// out at a steady cadence from the previous emit, whatever the pongs do.
+//
+// - A pong counts only if it carries the outstanding nonce; mismatched and
+//   late pongs are ignored.
+// - Any inbound frame since a ping also proves the peer alive.
+// - Up to `max_missed` consecutive misses are tolerated.
+// - A peer that has never answered a ping is never declared dead for
+//   silence: it may simply not implement heartbeats.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocol/backoff.hpp"
+
+namespace tether::protocol {
+
+struct liveness_config {
+  duration interval = 30s;   ///< between pings, from emit to emit
+  duration timeout = 10s;    ///< how long a ping waits for its pong
+  uint32_t max_missed = 2;   ///< consecutive misses tolerated
+};
+
+enum class verdict : uint8_t {
+  alive,  ///< answered, or other traffic seen
+  missed, ///< no sign of life for this ping, still tolerated
+  dead,   ///< past max_missed: close and reconnect
+};
+
+class liveness_judge {
+public:
+  explicit liveness_judge(liveness_config cfg = {}) : cfg_(cfg) {
+  }
+
+  /// A ping with `nonce` left at `now`. Returns when to call on_check.
+  time_point on_ping(std::string nonce, time_point now);
+
+  /// A pong arrived. True if it answered the outstanding ping.
+  bool on_pong(std::string_view nonce);
+
+  /// Any inbound frame: a sign of life.
+  void on_activity();
+
+  /// The timeout of the outstanding ping has come.
+  verdict on_check();
+
+  /// When the ping after the one emitted at `last_emit` is due.
+  time_point next_ping(time_point last_emit) const {
+    return last_emit + cfg_.interval;
+  }
+
+  bool ever_answered() const noexcept {
+    return ever_answered_;
+  }
+
+  uint32_t missed() const noexcept {
+    return missed_;
+  }
+
+  const liveness_config& config() const noexcept {
+    return cfg_;
+  }
+
+private:
+  liveness_config cfg_;
+  std::optional<std::string> outstanding_;
+  bool answered_ = false;      ///< the outstanding ping got its pong
+  bool heard_since_ = false;   ///< any frame arrived since the ping
+  bool ever_answered_ = false;
+  uint32_t missed_ = 0;
+};
+
+/// 16 random bytes as 32 hex characters: a nonce for protocols that carry
+/// one (Phoenix uses the heartbeat's ref instead).
+std::string make_nonce(uint64_t random_high, uint64_t random_low);
+
+/// The heartbeat interval (seed 004's dynamic mode): `fast` while activity
+/// was seen within `window`, `slow` otherwise; always `slow` when not dynamic.
+struct heartbeat_config {
+  duration slow = 30s;
+  std::optional<duration> fast; ///< set to enable the dynamic interval
+  duration window = 15min;
+};
+
+duration heartbeat_interval(const heartbeat_config& cfg,
+                            std::optional<time_point> last_activity,
+                            time_point now);
+
+} // namespace tether::protocol
