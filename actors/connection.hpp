@@ -1,0 +1,67 @@
+#pragma once
+// The connection (seed 003's "heart"): owns one Phoenix socket at a time,
+// joins the topics it was asked to, correlates pushes with their replies
+// (ack-on-send), runs the heartbeat and the liveness judgement, and
+// reconnects with backoff. Its decisions come from protocol/ (router,
+// backoff, liveness_judge, ack_table); this actor carries them out.
+//
+// Talks to: the transport (transport_actor: open/send/close; socket events
+// back), the ref counter (one ref per frame), the consumer (events.hpp).
+
+#include <functional>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/events.hpp"
+#include "actors/ref_counter.hpp"
+#include "actors/transport.hpp"
+#include "protocol/backoff.hpp"
+#include "protocol/liveness.hpp"
+#include "protocol/url.hpp"
+
+namespace tether {
+
+struct connection_config {
+  /// The socket URL without query, e.g. ws://127.0.0.1:4000/socket/websocket.
+  std::string url;
+  /// Connect params, read again before every attempt (credentials rotate).
+  std::function<protocol::query_params()> connect_params;
+  socket_options socket;
+  protocol::backoff_config backoff;
+  protocol::heartbeat_config heartbeat;
+  /// Heartbeat-reply timeout and tolerated misses (interval is heartbeat's).
+  protocol::liveness_config liveness;
+  caf::timespan join_timeout{std::chrono::seconds{10}};
+  caf::timespan ack_timeout{std::chrono::seconds{30}};
+  /// Rejoin delay after phx_error (Phoenix JS: 1 s).
+  caf::timespan rejoin_after{std::chrono::seconds{1}};
+  /// Pushes waiting for a joined topic, beyond which push answers outbox_full.
+  size_t max_queued_pushes = 1024;
+};
+
+using connection_actor = caf::typed_actor<
+  // Join `topic` with `params` (JSON) now and after every reconnect; the
+  // outcome arrives as topic_joined / join_failed.
+  caf::replies_to<join_atom, std::string, std::string>::with<caf::ok_atom>,
+  caf::replies_to<leave_atom, std::string>::with<caf::ok_atom>,
+  // Ack-on-send: the server's ok response, or a push_errc error.
+  caf::replies_to<push_atom, std::string, std::string, std::string,
+                  caf::timespan>::with<std::string>,
+  // Close the socket and stop retrying / start again.
+  caf::replies_to<disconnect_atom>::with<caf::ok_atom>,
+  caf::replies_to<connect_atom>::with<caf::ok_atom>,
+  // True exactly while a socket is open and the peer is judged alive.
+  caf::replies_to<alive_atom>::with<bool>>;
+
+/// Spawns a connection that starts connecting at once.
+connection_actor spawn_connection(caf::actor_system& sys, connection_config cfg,
+                                  transport_actor transport,
+                                  ref_counter_actor refs, caf::actor consumer);
+
+} // namespace tether
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::connection_config)

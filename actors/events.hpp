@@ -1,0 +1,146 @@
+#pragma once
+// What a connection tells its consumer, one struct per event (past tense,
+// as Slipstream names them). The consumer is any actor the embedder names;
+// it is never linked to the tree, so a crash in the tree reaches it only as
+// one of these events.
+
+#include <cstdint>
+#include <string>
+
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/timespan.hpp>
+
+namespace tether {
+
+/// The socket is open (topics are being joined).
+struct connected {
+  uint64_t socket;
+};
+
+/// A join was accepted; `response` is the server's JSON.
+struct topic_joined {
+  std::string topic;
+  std::string response;
+};
+
+/// A join was refused (or not answered in time: response {"reason":"timeout"}).
+struct join_failed {
+  std::string topic;
+  std::string response;
+};
+
+/// An application event on a joined topic (broadcast or server push).
+struct message_received {
+  std::string topic;
+  std::string event;
+  std::string payload;
+};
+
+/// phx_error: the channel crashed on the server; it is rejoined.
+struct channel_errored {
+  std::string topic;
+};
+
+/// phx_close: the server closed the channel; it is not rejoined.
+struct channel_closed {
+  std::string topic;
+};
+
+/// The socket went down; `cause` says why (see protocol::drop_cause).
+struct disconnected {
+  std::string cause;
+};
+
+/// A reconnect attempt is scheduled.
+struct reconnect_scheduled {
+  uint32_t attempt;
+  caf::timespan delay;
+  std::string cause;
+  caf::timespan outage; ///< time since the connection was last up
+};
+
+/// The reconnect window is spent: no more attempts until `connect`.
+struct reconnect_abandoned {
+  caf::timespan outage;
+};
+
+/// Liveness declared the peer dead; the socket is being replaced.
+struct peer_dead {};
+
+/// A heartbeat reply carried peer state (seed 004's relay), as JSON.
+struct peer_status {
+  std::string response;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connected& x) {
+  return f(caf::meta::type_name("connected"), x.socket);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_joined& x) {
+  return f(caf::meta::type_name("topic_joined"), x.topic, x.response);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_failed& x) {
+  return f(caf::meta::type_name("join_failed"), x.topic, x.response);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_received& x) {
+  return f(caf::meta::type_name("message_received"), x.topic, x.event, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, channel_errored& x) {
+  return f(caf::meta::type_name("channel_errored"), x.topic);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, channel_closed& x) {
+  return f(caf::meta::type_name("channel_closed"), x.topic);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, disconnected& x) {
+  return f(caf::meta::type_name("disconnected"), x.cause);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconnect_scheduled& x) {
+  return f(caf::meta::type_name("reconnect_scheduled"), x.attempt, x.delay,
+           x.cause, x.outage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconnect_abandoned& x) {
+  return f(caf::meta::type_name("reconnect_abandoned"), x.outage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_dead&) {
+  return f(caf::meta::type_name("peer_dead"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_status& x) {
+  return f(caf::meta::type_name("peer_status"), x.response);
+}
+
+/// Why a push did not resolve ok (the error's context holds the server's
+/// response where there is one).
+enum class push_errc : uint8_t {
+  rejected = 1,   ///< the server replied with an error status
+  ack_timeout,    ///< sent, no reply within the ack timeout: outcome unknown
+  never_sent,     ///< its deadline passed before it left, or the tree stopped
+  sender_crashed, ///< its topic's sender died before sending it
+  invalid_payload,///< not valid JSON
+  outbox_full,    ///< too many pushes waiting for a connection
+};
+
+caf::error make_error(push_errc code, std::string response = {});
+const char* to_string(push_errc code);
+
+} // namespace tether

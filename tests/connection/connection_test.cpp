@@ -1,0 +1,354 @@
+// The connection's rules on virtual time, against a scripted transport.
+
+#include <catch2/catch.hpp>
+
+#include <caf/send.hpp>
+
+#include "actors/connection.hpp"
+#include "actors/connection_state.hpp"
+#include "support/deterministic_system.hpp"
+#include "support/recording_consumer.hpp"
+#include "support/scripted_transport.hpp"
+
+using namespace tether;
+using namespace tether::testing;
+using namespace std::chrono_literals;
+using lines = std::vector<std::string>;
+
+namespace {
+
+std::string reply(const std::string& join_ref, const std::string& ref,
+                  const std::string& topic, const std::string& status,
+                  const std::string& response = "{}") {
+  return "[" + (join_ref == "null" ? join_ref : "\"" + join_ref + "\"") + ",\"" + ref
+         + "\",\"" + topic + "\",\"phx_reply\",{\"response\":" + response
+         + ",\"status\":\"" + status + "\"}]";
+}
+
+struct tree {
+  deterministic_system t;
+  std::shared_ptr<event_log> log = std::make_shared<event_log>();
+  transport_actor transport = spawn_scripted_transport(t.sys());
+  scripted_peer peer{t, transport};
+  connection_actor conn;
+
+  explicit tree(connection_config cfg = {}) {
+    if (cfg.url.empty())
+      cfg.url = "ws://hub.test/socket/websocket";
+    conn = spawn_connection(t.sys(), std::move(cfg), transport,
+                            spawn_ref_counter(t.sys()),
+                            spawn_recording_consumer(t.sys(), log));
+    t.run();
+  }
+
+  detail::connection_state& state() {
+    return t.state_of<detail::connection_state>(
+      caf::actor_cast<detail::connection_impl>(conn));
+  }
+
+  void join(const std::string& topic) {
+    REQUIRE(t.request<caf::ok_atom>(conn, join_atom::value, topic, std::string{"{}"})
+              .has_value());
+  }
+
+  /// Opens the first socket and completes the join of `topic` ("1").
+  socket_id joined(const std::string& topic = "room:a") {
+    join(topic);
+    auto id = peer.latest();
+    peer.open(id);
+    peer.take_sent();
+    peer.say(id, reply("1", "1", topic, "ok"));
+    return id;
+  }
+
+  std::shared_ptr<std::optional<caf::expected<std::string>>>
+  push(const std::string& topic, const std::string& event, const std::string& payload,
+       caf::timespan timeout = caf::timespan{0}) {
+    auto slot = t.request_async<std::string>(conn, push_atom::value, topic, event,
+                                             payload, timeout);
+    t.run();
+    return slot;
+  }
+};
+
+} // namespace
+
+TEST_CASE("the connection connects with vsn=2.0.0 and the connect params",
+          "[connection]") {
+  connection_config cfg;
+  cfg.url = "ws://hub.test/socket/websocket";
+  cfg.connect_params = [] { return protocol::query_params{{"token", "s3cret"}}; };
+  tree f{cfg};
+  REQUIRE(f.peer.state().opened.size() == 1);
+  CHECK(f.peer.state().opened[0].options.url
+        == "ws://hub.test/socket/websocket?token=s3cret&vsn=2.0.0");
+}
+
+TEST_CASE("a join uses its own ref as join_ref and refs increase from 1",
+          "[connection]") {
+  tree f;
+  f.join("room:a");
+  f.join("room:b");
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  CHECK(f.peer.take_sent()
+        == lines{R"(["1","1","room:a","phx_join",{}])",
+                 R"(["2","2","room:b","phx_join",{}])"});
+  f.peer.say(id, reply("1", "1", "room:a", "ok"));
+  f.peer.say(id, reply("2", "2", "room:b", "error", R"({"reason":"unauthorized"})"));
+  CHECK(f.log->lines
+        == lines{"connected", "joined room:a",
+                 R"(join_failed room:b {"reason":"unauthorized"})"});
+}
+
+TEST_CASE("a push resolves on its reply: ok with the response, error as "
+          "rejected, the first reply wins",
+          "[connection]") {
+  tree f;
+  auto id = f.joined();
+  auto ok = f.push("room:a", "echo", R"({"n":1})");
+  CHECK(f.peer.take_sent() == lines{R"(["1","2","room:a","echo",{"n":1}])"});
+  CHECK_FALSE(ok->has_value());
+  f.peer.say(id, reply("1", "2", "room:a", "ok", R"({"n":1})"));
+  REQUIRE(ok->has_value());
+  CHECK(**ok == std::string{R"({"n":1})"});
+  auto bad = f.push("room:a", "err", "{}");
+  f.peer.say(id, reply("1", "3", "room:a", "error", R"({"reason":"nope"})"));
+  REQUIRE(bad->has_value());
+  CHECK((*bad)->error() == make_error(push_errc::rejected, R"({"reason":"nope"})"));
+  // a second reply for ref 3 is a no-op: nothing to resolve, nothing breaks
+  f.peer.say(id, reply("1", "3", "room:a", "ok"));
+}
+
+TEST_CASE("a push without a reply resolves as ack_timeout at its deadline",
+          "[connection]") {
+  tree f;
+  f.joined();
+  auto slow = f.push("room:a", "noreply", "{}", 5s);
+  f.t.advance(4999ms);
+  CHECK_FALSE(slow->has_value());
+  f.t.advance(1ms);
+  REQUIRE(slow->has_value());
+  CHECK((*slow)->error() == make_error(push_errc::ack_timeout));
+}
+
+TEST_CASE("a push made before the join waits and is sent once joined, one that "
+          "never leaves resolves as never_sent",
+          "[connection]") {
+  tree f;
+  f.join("room:a");
+  auto early = f.push("room:a", "echo", "{}");
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  CHECK(f.peer.take_sent() == lines{R"(["1","1","room:a","phx_join",{}])"});
+  f.peer.say(id, reply("1", "1", "room:a", "ok"));
+  CHECK(f.peer.take_sent() == lines{R"(["1","2","room:a","echo",{}])"});
+  SECTION("never joined: never_sent") {
+    auto orphan = f.push("room:never", "echo", "{}", 2s);
+    f.t.advance(2s);
+    REQUIRE(orphan->has_value());
+    CHECK((*orphan)->error() == make_error(push_errc::never_sent));
+  }
+}
+
+TEST_CASE("invalid JSON payloads are refused at the door", "[connection]") {
+  tree f;
+  f.joined();
+  auto r = f.push("room:a", "echo", "{not json");
+  REQUIRE(r->has_value());
+  CHECK((*r)->error() == make_error(push_errc::invalid_payload));
+}
+
+TEST_CASE("frames carrying a stale join_ref are dropped", "[connection]") {
+  tree f;
+  auto id = f.joined();
+  auto p = f.push("room:a", "echo", "{}"); // ref 2, join_ref 1
+  f.peer.say(id, reply("9", "2", "room:a", "ok")); // an earlier join's reply
+  CHECK_FALSE(p->has_value());
+  f.peer.say(id, R"(["9",null,"room:a","news",{}])");
+  CHECK(f.log->count("message") == 0);
+  f.peer.say(id, R"(["1",null,"room:a","news",{"x":1})" "]");
+  CHECK(f.log->lines.back() == R"(message room:a news {"x":1})");
+}
+
+TEST_CASE("the heartbeat starts after the join reply, takes a fresh ref per "
+          "tick, and its replies never reach the consumer",
+          "[connection]") {
+  tree f;
+  f.join("room:a");
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  f.peer.take_sent();
+  f.t.advance(5s); // no join reply yet (and not yet the join timeout): no heartbeat
+  CHECK(f.peer.take_sent().empty());
+  f.peer.say(id, reply("1", "1", "room:a", "ok"));
+  f.t.advance(30s);
+  CHECK(f.peer.take_sent() == lines{R"([null,"2","phoenix","heartbeat",{}])"});
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.t.advance(30s);
+  CHECK(f.peer.take_sent() == lines{R"([null,"3","phoenix","heartbeat",{}])"});
+  CHECK(f.log->lines == lines{"connected", "joined room:a"});
+}
+
+TEST_CASE("the dynamic heartbeat ticks fast while there is activity",
+          "[connection]") {
+  connection_config cfg;
+  cfg.heartbeat.fast = 1s;
+  cfg.heartbeat.window = 15min;
+  tree f{cfg};
+  auto id = f.joined(); // the join reply itself is activity
+  f.t.advance(1s);
+  CHECK(f.peer.take_sent().size() == 1);
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.t.advance(16min); // quiet for longer than the window ...
+  f.peer.take_sent();
+  f.t.advance(29s); // ... so the interval is back to 30 s
+  CHECK(f.peer.take_sent().empty());
+}
+
+TEST_CASE("a peer that stops answering heartbeats is declared dead after the "
+          "tolerated misses, and the connection reconnects",
+          "[connection]") {
+  connection_config cfg;
+  cfg.liveness.timeout = 10s;
+  cfg.liveness.max_missed = 1;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(30s); // heartbeat "2"
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.t.advance(30s); // heartbeat "3", no reply: miss 1 (tolerated)
+  f.t.advance(10s);
+  CHECK(f.log->count("peer_dead") == 0);
+  f.t.advance(20s); // heartbeat "4", no reply: miss 2
+  f.t.advance(10s);
+  CHECK(f.log->count("peer_dead") == 1);
+  CHECK(f.log->count("disconnected heartbeat_timeout") == 1);
+  CHECK(f.peer.state().closed.back().first == id);
+  f.t.advance(1s); // the floor after an established connection
+  CHECK(f.peer.latest() == id + 1);
+}
+
+TEST_CASE("a peer that never answers heartbeats is never torn down for silence",
+          "[connection]") {
+  connection_config cfg;
+  cfg.liveness.max_missed = 0;
+  tree f{cfg};
+  f.joined();
+  f.t.advance(30min);
+  CHECK(f.log->count("peer_dead") == 0);
+  CHECK(f.peer.state().opened.size() == 1);
+}
+
+TEST_CASE("reconnects back off 1 s, 2 s, 4 s … and reset after a stable "
+          "connection",
+          "[connection]") {
+  tree f;
+  for (int i = 0; i < 4; ++i) {
+    f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
+    f.t.advance(f.log->lines.empty() ? 0s : 30s);
+  }
+  std::vector<std::string> delays;
+  for (auto& line : f.log->lines)
+    if (line.rfind("reconnecting", 0) == 0)
+      delays.push_back(line);
+  CHECK(delays
+        == lines{"reconnecting 1 1000ms connect_error", "reconnecting 2 2000ms connect_error",
+                 "reconnecting 3 4000ms connect_error", "reconnecting 4 8000ms connect_error"});
+  // up, joined, stable for 10 s: the next drop starts over
+  f.log->lines.clear();
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  f.t.advance(11s);
+  f.peer.close(id);
+  CHECK(f.log->lines.back() == "reconnecting 1 1000ms closed_by_peer");
+}
+
+TEST_CASE("a refused upgrade retries slowly, Retry-After is honoured",
+          "[connection]") {
+  tree f;
+  f.peer.fail(f.peer.latest(), transport_errc::auth_refused, 403);
+  CHECK(f.log->lines.back() == "reconnecting 1 60000ms auth");
+  f.t.advance(60s);
+  f.peer.fail(f.peer.latest(), transport_errc::rate_limited, 429, 90);
+  CHECK(f.log->lines.back() == "reconnecting 2 90000ms rate_limited");
+}
+
+TEST_CASE("a socket that opens but never joins counts as a failed attempt",
+          "[connection]") {
+  connection_config cfg;
+  cfg.join_timeout = 5s;
+  tree f{cfg};
+  f.join("room:a");
+  f.peer.open(f.peer.latest());
+  f.t.advance(5s);
+  CHECK(f.log->lines.back() == "reconnecting 1 1000ms join_timeout");
+}
+
+TEST_CASE("nothing from a superseded socket changes the current state",
+          "[connection]") {
+  tree f;
+  auto old = f.joined();
+  f.peer.close(old);
+  f.t.advance(1s);
+  auto fresh = f.peer.latest();
+  REQUIRE(fresh != old);
+  f.log->lines.clear();
+  f.peer.say(old, R"([null,null,"room:a","news",{}])");
+  f.peer.close(old);
+  f.peer.open(old);
+  CHECK(f.log->lines.empty());
+  CHECK_FALSE(**f.t.request<bool>(f.conn, alive_atom::value));
+  f.peer.open(fresh);
+  CHECK(**f.t.request<bool>(f.conn, alive_atom::value));
+}
+
+TEST_CASE("after reconnecting every topic is rejoined with a new join_ref",
+          "[connection]") {
+  tree f;
+  auto old = f.joined();
+  f.peer.close(old);
+  f.t.advance(1s);
+  auto fresh = f.peer.latest();
+  f.peer.open(fresh);
+  CHECK(f.peer.sent_on(fresh) == lines{R"(["2","2","room:a","phx_join",{}])"});
+}
+
+TEST_CASE("disconnect closes the socket and stops retrying, connect resumes",
+          "[connection]") {
+  tree f;
+  auto id = f.joined();
+  f.t.request<caf::ok_atom>(f.conn, disconnect_atom::value);
+  CHECK(f.peer.state().closed.back().first == id);
+  f.t.advance(10min);
+  CHECK(f.peer.state().opened.size() == 1);
+  CHECK_FALSE(**f.t.request<bool>(f.conn, alive_atom::value));
+  f.t.request<caf::ok_atom>(f.conn, connect_atom::value);
+  CHECK(f.peer.state().opened.size() == 2);
+}
+
+TEST_CASE("a reconnect window ends in giving up", "[connection]") {
+  connection_config cfg;
+  cfg.backoff.window = 10s;
+  tree f{cfg};
+  for (int i = 0; i < 5 && f.log->count("gave_up") == 0; ++i) {
+    f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
+    f.t.advance(30s);
+  }
+  CHECK(f.log->count("gave_up") == 1);
+  auto attempts = f.peer.state().opened.size();
+  f.t.advance(10min);
+  CHECK(f.peer.state().opened.size() == attempts);
+}
+
+TEST_CASE("phx_error is reported and the topic is rejoined, phx_close ends it",
+          "[connection]") {
+  tree f;
+  auto id = f.joined();
+  f.peer.say(id, R"(["1","1","room:a","phx_error",{}])");
+  CHECK(f.log->lines.back() == "errored room:a");
+  f.t.advance(1s);
+  CHECK(f.peer.take_sent() == lines{R"(["2","2","room:a","phx_join",{}])"});
+  f.peer.say(id, reply("2", "2", "room:a", "ok"));
+  f.peer.say(id, R"(["2","2","room:a","phx_close",{}])");
+  CHECK(f.log->lines.back() == "closed room:a");
+}

@@ -1,0 +1,25 @@
+#pragma once
+// A consumer that writes every event it gets as a short line, for assertions
+// such as CHECK(log->lines == {"connected", "joined room:a"}).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+namespace caf {
+class actor_system;
+}
+
+namespace tether::testing {
+
+struct event_log {
+  std::vector<std::string> lines;
+  size_t count(const std::string& prefix) const;
+};
+
+caf::actor spawn_recording_consumer(caf::actor_system& sys,
+                                    std::shared_ptr<event_log> log);
+
+} // namespace tether::testing

@@ -1,0 +1,66 @@
+#pragma once
+// A stand-in for the transport on the deterministic scheduler (the real one
+// has a libwebsockets thread, which the test scheduler cannot host). It
+// records what the connection asks for; the test plays the server by sending
+// socket events back. Slipstream's SocketTest, with virtual time.
+
+#include <string>
+#include <vector>
+
+#include "actors/transport.hpp"
+#include "support/deterministic_system.hpp"
+
+namespace tether::testing {
+
+struct scripted_transport_state {
+  struct opened_socket {
+    socket_id id;
+    socket_options options;
+    socket_owner_actor owner;
+  };
+  socket_id last_id = 0;
+  std::vector<opened_socket> opened;
+  std::vector<std::pair<socket_id, std::string>> sent;
+  std::vector<std::pair<socket_id, uint16_t>> closed;
+  bool refuse_sends = false; ///< answer every send with queue_full
+
+  static inline const char* name = "tether.scripted_transport";
+};
+
+transport_actor spawn_scripted_transport(caf::actor_system& sys);
+
+/// The test's view of one scripted transport.
+class scripted_peer {
+public:
+  scripted_peer(deterministic_system& t, transport_actor transport)
+    : t_(t), transport_(std::move(transport)) {
+  }
+
+  scripted_transport_state& state() {
+    return t_.state_of<scripted_transport_state>(transport_);
+  }
+
+  /// The newest socket the connection opened.
+  socket_id latest() {
+    return state().opened.empty() ? 0 : state().opened.back().id;
+  }
+
+  /// Frames sent on `id`, oldest first.
+  std::vector<std::string> sent_on(socket_id id);
+
+  /// Takes (and forgets) everything sent so far.
+  std::vector<std::string> take_sent();
+
+  void open(socket_id id);
+  void say(socket_id id, const std::string& text);
+  void close(socket_id id, uint16_t code = 1000);
+  void fail(socket_id id, transport_errc why, int http_status = 0,
+            int retry_after_s = -1);
+
+private:
+  socket_owner_actor owner_of(socket_id id);
+  deterministic_system& t_;
+  transport_actor transport_;
+};
+
+} // namespace tether::testing
