@@ -28,16 +28,16 @@ std::string reply(const std::string& join_ref, const std::string& ref,
 struct tree {
   deterministic_system t;
   std::shared_ptr<event_log> log = std::make_shared<event_log>();
-  transport_actor transport = spawn_scripted_transport(t.sys());
+  transport_actor transport = t.own(spawn_scripted_transport(t.sys()));
   scripted_peer peer{t, transport};
   connection_actor conn;
 
   explicit tree(connection_config cfg = {}) {
     if (cfg.url.empty())
       cfg.url = "ws://hub.test/socket/websocket";
-    conn = spawn_connection(t.sys(), std::move(cfg), transport,
-                            spawn_ref_counter(t.sys()),
-                            spawn_recording_consumer(t.sys(), log));
+    conn = t.own(spawn_connection(t.sys(), std::move(cfg), transport,
+                                  t.own(spawn_ref_counter(t.sys())),
+                                  t.own(spawn_recording_consumer(t.sys(), log))));
     t.run();
   }
 

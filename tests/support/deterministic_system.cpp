@@ -1,6 +1,7 @@
 #include "support/deterministic_system.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 
 #include "supervision/errors.hpp"
@@ -19,6 +20,10 @@ deterministic_system::deterministic_system()
 }
 
 deterministic_system::~deterministic_system() {
+  for (auto& h : owned_)
+    caf::anon_send_exit(h, caf::exit_reason::kill);
+  owned_.clear();
+  run();
   // Shutting the system down makes the test coordinator fire timers until
   // none are left, which never happens with a periodic actor (a heartbeat):
   // drop every timer first, and the work it would cause.

@@ -97,6 +97,15 @@ public:
     return watch_impl(caf::actor_cast<caf::actor>(whom));
   }
 
+  /// Keeps `h` alive for the test and kills it at teardown. Actors that hold
+  /// handles to each other (a connection and its transport) form a cycle
+  /// that no reference count breaks: the test has to end them.
+  template <class Handle>
+  Handle own(Handle h) {
+    owned_.push_back(caf::actor_cast<caf::actor>(h));
+    return h;
+  }
+
   /// The state of a stateful actor, for assertions on internals.
   template <class State, class Handle>
   State& state_of(const Handle& h) {
@@ -112,6 +121,7 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
   caf::scheduler::test_coordinator* sched_;
   std::vector<caf::actor> watchers_;
+  std::vector<caf::actor> owned_;
 };
 
 } // namespace tether::testing
