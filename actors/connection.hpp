@@ -1,12 +1,11 @@
 #pragma once
-// The connection (seed 003's "heart"): owns one Phoenix socket at a time,
-// joins the topics it was asked to, correlates pushes with their replies
-// (ack-on-send), runs the heartbeat and the liveness judgement, and
-// reconnects with backoff. Its decisions come from protocol/ (router,
-// backoff, liveness_judge, ack_table); this actor carries them out.
-//
-// Talks to: the transport (transport_actor: open/send/close; socket events
-// back), the ref counter (one ref per frame), the consumer (events.hpp).
+// A profile's connection as the embedder sees it: the configuration of one
+// Phoenix socket and the typed interface of the profile's endpoint (the
+// restart-safe handle the runtime returns). Behind the endpoint runs the
+// connection actor (seed 003's "heart"): it owns one socket at a time, joins
+// the topics it was asked to, correlates pushes with their replies
+// (ack-on-send) and reconnects with backoff; its heartbeat, liveness and
+// per-topic senders are siblings in the profile's tree (docs/architecture.md).
 
 #include <functional>
 #include <string>
@@ -41,6 +40,11 @@ struct connection_config {
   caf::timespan rejoin_after{std::chrono::seconds{1}};
   /// Pushes waiting for a joined topic, beyond which push answers outbox_full.
   size_t max_queued_pushes = 1024;
+  /// A topic's sender stops after this long without a push.
+  caf::timespan sender_idle{std::chrono::seconds{60}};
+  /// Sandbox (seed 003): no socket; joins succeed, pushes succeed at once
+  /// with a minted id, nothing leaves the process.
+  bool offline = false;
 };
 
 using connection_actor = caf::typed_actor<
@@ -56,11 +60,6 @@ using connection_actor = caf::typed_actor<
   caf::replies_to<connect_atom>::with<caf::ok_atom>,
   // True exactly while a socket is open and the peer is judged alive.
   caf::replies_to<alive_atom>::with<bool>>;
-
-/// Spawns a connection that starts connecting at once.
-connection_actor spawn_connection(caf::actor_system& sys, connection_config cfg,
-                                  transport_actor transport,
-                                  ref_counter_actor refs, caf::actor consumer);
 
 } // namespace tether
 

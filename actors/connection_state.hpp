@@ -1,6 +1,6 @@
 #pragma once
-// Internal: the connection actor's state and private interface; tests
-// inspect it.
+// Internal: the connection actor's private interface, its wiring and its
+// state. Tests may inspect the state; nothing here is public API.
 
 #include <deque>
 #include <map>
@@ -9,30 +9,48 @@
 #include <string>
 #include <unordered_map>
 
+#include <caf/actor_addr.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/connection.hpp"
+#include "actors/ref_counter.hpp"
+#include "actors/tree_interfaces.hpp"
 #include "protocol/ack_table.hpp"
 #include "protocol/phoenix_json.hpp"
+#include "supervision/registry.hpp"
 
 namespace tether::detail {
 
-using hb_tick_atom = caf::atom_constant<caf::atom("hb_tick")>;
-using lv_check_atom = caf::atom_constant<caf::atom("lv_check")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using join_tmo_atom = caf::atom_constant<caf::atom("join_tmo")>;
 using sweep_atom = caf::atom_constant<caf::atom("ack_sweep")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 
-/// Timers carry the socket they belong to: a timer of a superseded socket
-/// finds a different `current` and does nothing.
+/// The connection's full interface: the public one (the endpoint delegates
+/// to it), the transport's socket events, its later siblings announcing
+/// themselves, liveness' verdict and its own timers. Timers carry the socket
+/// they belong to: a timer of a superseded socket finds a different
+/// `current` and does nothing.
 using connection_impl = connection_actor::extend<
   caf::reacts_to<socket_opened>, caf::reacts_to<socket_received>,
   caf::reacts_to<socket_closed>, caf::reacts_to<socket_failed>,
-  caf::reacts_to<hb_tick_atom, socket_id>, caf::reacts_to<lv_check_atom, socket_id>,
-  caf::reacts_to<retry_atom, uint64_t>,
+  caf::reacts_to<attach_atom, liveness_actor>, caf::reacts_to<attach_atom, heartbeat_actor>,
+  caf::reacts_to<attach_atom, sup::dynamic_supervisor_actor>,
+  caf::reacts_to<peer_dead_atom, socket_id>, caf::reacts_to<retry_atom, uint64_t>,
   caf::reacts_to<join_tmo_atom, socket_id, std::string, std::string>,
   caf::reacts_to<sweep_atom>, caf::reacts_to<rejoin_atom, socket_id, std::string>>;
+
+/// The siblings and outside actors a connection is started with.
+struct connection_links {
+  transport_actor transport;
+  ref_counter_actor refs;
+  sup::registry_actor registry; ///< per-instance: topic -> sender
+  endpoint_actor endpoint;      ///< told of each (re)start; may be invalid
+  caf::actor consumer;          ///< gets the events; may be invalid
+};
+
+connection_impl spawn_connection(caf::actor_system& sys, connection_config cfg,
+                                 connection_links links);
 
 struct topic_state {
   std::string params = "{}";
@@ -43,32 +61,49 @@ struct topic_state {
 struct queued_push {
   uint64_t ticket;
   std::string topic, event, payload;
+  int redeliveries = 0; ///< times its sender vanished before taking it
+};
+
+/// A topic's sender as the connection knows it.
+struct sender_slot {
+  sender_actor handle;               ///< invalid until started
+  bool starting = false;             ///< a find-or-start is under way
+  std::deque<queued_push> waiting;   ///< pushes waiting for the sender
 };
 
 struct connection_state {
   connection_config cfg;
-  transport_actor transport;
-  ref_counter_actor refs;
-  caf::actor consumer;
+  connection_links links;
   protocol::phoenix_json_codec codec;
+
+  // Later siblings, known once they attach.
+  liveness_actor liveness;
+  heartbeat_actor heartbeat;
+  sup::dynamic_supervisor_actor sender_sup;
 
   /// The socket in use; 0 when none. Events for other ids are stale.
   socket_id current = 0;
-  bool open = false;            ///< `current` has opened
+  bool open = false; ///< `current` has opened
   bool user_disconnected = false;
-  uint64_t retry_token = 0;     ///< matches the one pending retry timer
+  bool heartbeat_wanted = false; ///< the heartbeat should tick on `current`
+  uint64_t retry_token = 0;      ///< matches the one pending retry timer
 
   std::map<std::string, topic_state> topics; ///< what the consumer joined
   protocol::ack_table acks;
   uint64_t next_ticket = 1;
   std::unordered_map<uint64_t, caf::typed_response_promise<std::string>> waiting;
   std::deque<queued_push> outbox; ///< pushes waiting for their topic to join
+  std::unordered_map<std::string, sender_slot> senders;
+  std::unordered_map<caf::actor_addr, std::string> sender_topics; ///< monitored
+  uint64_t offline_ids = 0;
 
   protocol::backoff backoff;
-  protocol::liveness_judge liveness;
-  bool heartbeat_running = false;
-  std::optional<protocol::time_point> last_activity;
+  std::optional<protocol::time_point> activity_told; ///< last told the heartbeat
   std::mt19937_64 rng{std::random_device{}()};
+
+  /// The connection ends (stop, crash, restart): nothing accepted is left
+  /// hanging, and the socket does not outlive its owner.
+  ~connection_state();
 
   static inline const char* name = "tether.connection";
 };

@@ -11,6 +11,10 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/timespan.hpp>
 
+namespace caf {
+class actor_system_config;
+}
+
 namespace tether {
 
 /// The socket is open (topics are being joined).
@@ -72,6 +76,17 @@ struct peer_dead {};
 struct peer_status {
   std::string response;
 };
+
+/// The profile's tree ended (stop, or restarts beyond its intensity); the
+/// profile is free again. `reason` is the tree's exit reason.
+struct stopped {
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stopped& x) {
+  return f(caf::meta::type_name("stopped"), x.reason);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connected& x) {
@@ -142,5 +157,10 @@ enum class push_errc : uint8_t {
 
 caf::error make_error(push_errc code, std::string response = {});
 const char* to_string(push_errc code);
+
+void add_push_error_category(caf::actor_system_config& cfg);
+
+/// The server's response carried by a `rejected` push error ("" otherwise).
+std::string response_of(const caf::error& err);
 
 } // namespace tether

@@ -68,6 +68,12 @@ std::vector<resolved_push> ack_table::expire(time_point now) {
   return out;
 }
 
+std::optional<resolved_push> ack_table::fail(uint64_t ticket, push_outcome why) {
+  if (!contains(ticket))
+    return std::nullopt;
+  return resolve(ticket, why);
+}
+
 std::vector<resolved_push> ack_table::fail_unsent(std::string_view topic,
                                                   push_outcome why) {
   std::vector<uint64_t> hit;

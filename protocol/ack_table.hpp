@@ -51,6 +51,9 @@ public:
   /// Resolves every push whose deadline is at or before `now`.
   std::vector<resolved_push> expire(time_point now);
 
+  /// Resolves one pending push with `why` (it could not be sent).
+  std::optional<resolved_push> fail(uint64_t ticket, push_outcome why);
+
   /// Resolves every pending push of `topic` that has not been sent with
   /// `why`; sent ones keep waiting for their reply.
   std::vector<resolved_push> fail_unsent(std::string_view topic, push_outcome why);

@@ -54,6 +54,11 @@ public:
     return last_emit + cfg_.interval;
   }
 
+  /// A ping is out and its check has not run yet.
+  bool awaiting() const noexcept {
+    return outstanding_.has_value();
+  }
+
   bool ever_answered() const noexcept {
     return ever_answered_;
   }

@@ -4,8 +4,7 @@
 
 #include <caf/send.hpp>
 
-#include "actors/connection.hpp"
-#include "actors/connection_state.hpp"
+#include "actors/runtime.hpp"
 #include "support/deterministic_system.hpp"
 #include "support/recording_consumer.hpp"
 #include "support/scripted_transport.hpp"
@@ -30,20 +29,24 @@ struct tree {
   std::shared_ptr<event_log> log = std::make_shared<event_log>();
   transport_actor transport = t.own(spawn_scripted_transport(t.sys()));
   scripted_peer peer{t, transport};
+  runtime_actor runtime;
   connection_actor conn;
 
   explicit tree(connection_config cfg = {}) {
     if (cfg.url.empty())
       cfg.url = "ws://hub.test/socket/websocket";
-    conn = t.own(spawn_connection(t.sys(), std::move(cfg), transport,
-                                  t.own(spawn_ref_counter(t.sys())),
-                                  t.own(spawn_recording_consumer(t.sys(), log))));
+    runtime_config rc;
+    rc.transport = transport;
+    runtime = t.own(spawn_runtime(t.sys(), rc));
+    profile_config pc;
+    pc.profile = "test";
+    pc.connection = std::move(cfg);
+    pc.consumer = t.own(spawn_recording_consumer(t.sys(), log));
+    auto started = t.request<connection_actor>(runtime, start_atom::value, pc);
+    REQUIRE(started);
+    REQUIRE(*started);
+    conn = **started;
     t.run();
-  }
-
-  detail::connection_state& state() {
-    return t.state_of<detail::connection_state>(
-      caf::actor_cast<detail::connection_impl>(conn));
   }
 
   void join(const std::string& topic) {

@@ -1,0 +1,209 @@
+// Ack-on-send (seed 003): the connection parks every caller's reply in its
+// ack table and hands the push to its topic's sender; the push resolves only
+// on the server's reply for its ref, its deadline, or a sender crash.
+
+#include <caf/send.hpp>
+
+#include "actors/connection_ops.hpp"
+#include "actors/sender.hpp"
+#include "protocol/json_check.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+/// A push whose sender vanished this often before taking it never leaves.
+constexpr int max_redeliveries = 3;
+
+void dispatch(self_ptr self, queued_push p);
+
+void deliver(self_ptr self, queued_push p) {
+  auto& st = self->state;
+  if (!st.acks.contains(p.ticket))
+    return; // resolved meanwhile (deadline)
+  auto t = st.topics.find(p.topic);
+  if (!st.open || t == st.topics.end() || !t->second.joined) {
+    st.outbox.push_back(std::move(p)); // waits for the next join
+    return;
+  }
+  auto handle = st.senders[p.topic].handle;
+  auto socket = st.current;
+  self
+    ->request(handle, caf::infinite, deliver_atom::value, socket,
+              t->second.join_ref.value_or(""), p.topic, p.event, p.payload)
+    .then(
+      [self, ticket = p.ticket](std::string& ref) {
+        if (self->state.acks.contains(ticket))
+          self->state.acks.mark_sent(ticket, std::move(ref));
+      },
+      [self, p, handle](caf::error& err) mutable {
+        auto& st = self->state;
+        if (!st.acks.contains(p.ticket))
+          return; // resolved meanwhile (deadline, sender crash)
+        if (err == caf::sec::request_receiver_down) {
+          // The sender stopped (idle) as this push reached it: start another.
+          auto& slot = st.senders[p.topic];
+          if (slot.handle == handle)
+            slot.handle = nullptr;
+          if (++p.redeliveries <= max_redeliveries) {
+            dispatch(self, std::move(p));
+            return;
+          }
+        } else if (err == make_error(transport_errc::unknown_socket)) {
+          st.outbox.push_back(std::move(p)); // the socket went: next join
+          return;
+        }
+        // Refused before it left (outbound queue full, encoding): never sent.
+        if (auto r = st.acks.fail(p.ticket, protocol::push_outcome::never_sent))
+          resolve(st, *r);
+      });
+}
+
+void start_sender(self_ptr self, const std::string& topic) {
+  auto& st = self->state;
+  auto& slot = st.senders[topic];
+  if (slot.starting || !st.sender_sup)
+    return; // started once the sender supervisor attaches
+  slot.starting = true;
+  sender_config cfg{st.links.refs, st.links.transport, st.cfg.sender_idle};
+  self
+    ->request(st.links.registry, caf::infinite, sup::find_or_start_atom::value, topic,
+              st.sender_sup, sender_spec(topic, cfg))
+    .then(
+      [self, topic](caf::actor& sender) {
+        auto& st = self->state;
+        auto& slot = st.senders[topic];
+        slot.starting = false;
+        slot.handle = caf::actor_cast<sender_actor>(sender);
+        if (st.sender_topics.emplace(sender.address(), topic).second)
+          self->monitor(sender); // one monitor per sender, dropped at its end
+        auto waiting = std::move(slot.waiting);
+        for (auto& p : waiting)
+          deliver(self, std::move(p));
+      },
+      [self, topic](caf::error&) {
+        // No sender could start (supervisor refusing): nothing can leave.
+        auto& st = self->state;
+        auto& slot = st.senders[topic];
+        slot.starting = false;
+        auto waiting = std::move(slot.waiting);
+        for (auto& p : waiting)
+          if (auto r = st.acks.fail(p.ticket, protocol::push_outcome::never_sent))
+            resolve(st, *r);
+      });
+}
+
+void dispatch(self_ptr self, queued_push p) {
+  auto& slot = self->state.senders[p.topic];
+  if (slot.handle) {
+    deliver(self, std::move(p));
+    return;
+  }
+  auto topic = p.topic;
+  slot.waiting.push_back(std::move(p));
+  start_sender(self, topic);
+}
+
+caf::error push_error(const protocol::resolved_push& r) {
+  switch (r.outcome) {
+    case protocol::push_outcome::rejected:
+      return make_error(push_errc::rejected, r.response);
+    case protocol::push_outcome::ack_timeout:
+      return make_error(push_errc::ack_timeout);
+    case protocol::push_outcome::sender_crashed:
+      return make_error(push_errc::sender_crashed);
+    default:
+      return make_error(push_errc::never_sent);
+  }
+}
+
+} // namespace
+
+void resolve(connection_state& st, const protocol::resolved_push& r) {
+  auto i = st.waiting.find(r.ticket);
+  if (i == st.waiting.end())
+    return;
+  auto rp = std::move(i->second);
+  st.waiting.erase(i);
+  if (r.outcome == protocol::push_outcome::ok)
+    rp.deliver(r.response);
+  else
+    rp.deliver(push_error(r));
+}
+
+caf::result<std::string> accept_push(self_ptr self, std::string& topic, std::string& event,
+                                     std::string& payload, caf::timespan timeout) {
+  auto& st = self->state;
+  if (protocol::check_json(payload, protocol::default_max_json_depth))
+    return make_error(push_errc::invalid_payload);
+  if (st.cfg.offline) // sandbox: accepted as a confirmed push would be
+    return "{\"id\":\"offline-" + std::to_string(++st.offline_ids) + "\"}";
+  if (st.acks.size() >= st.cfg.max_queued_pushes)
+    return make_error(push_errc::outbox_full);
+  if (timeout <= caf::timespan{0})
+    timeout = st.cfg.ack_timeout;
+  auto ticket = st.next_ticket++;
+  auto rp = self->make_response_promise<std::string>();
+  st.waiting.emplace(ticket, rp);
+  st.acks.add(ticket, topic, self->clock().now() + timeout);
+  self->delayed_send(self, timeout, sweep_atom::value);
+  queued_push p{ticket, std::move(topic), std::move(event), std::move(payload)};
+  auto i = st.topics.find(p.topic);
+  if (st.open && i != st.topics.end() && i->second.joined)
+    dispatch(self, std::move(p));
+  else // waits, in order, for a socket and a join
+    st.outbox.push_back(std::move(p));
+  return rp;
+}
+
+void flush_outbox(self_ptr self, const std::string& topic) {
+  auto& st = self->state;
+  std::deque<queued_push> keep;
+  auto queued = std::move(st.outbox);
+  for (auto& p : queued) {
+    if (!st.acks.contains(p.ticket))
+      continue; // resolved while waiting (deadline)
+    if (p.topic == topic)
+      dispatch(self, std::move(p));
+    else
+      keep.push_back(std::move(p));
+  }
+  // Anything queued by the dispatches above goes behind the kept ones.
+  for (auto& p : st.outbox)
+    keep.push_back(std::move(p));
+  st.outbox = std::move(keep);
+}
+
+void on_sender_sup(self_ptr self) {
+  for (auto& [topic, slot] : self->state.senders)
+    if (!slot.handle && !slot.waiting.empty())
+      start_sender(self, topic);
+}
+
+void on_sender_down(self_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto i = st.sender_topics.find(dm.source);
+  if (i == st.sender_topics.end())
+    return;
+  auto topic = std::move(i->second);
+  st.sender_topics.erase(i);
+  auto& slot = st.senders[topic];
+  if (slot.handle && slot.handle.address() == dm.source)
+    slot.handle = nullptr;
+  if (!slot.handle && !slot.starting && slot.waiting.empty())
+    st.senders.erase(topic);
+  if (!dm.reason)
+    return; // an idle stop fails nothing
+  // A crash: every push of this topic that has not left fails now, rather
+  // than as a mislabelled ack_timeout later.
+  for (auto& r : st.acks.fail_unsent(topic, protocol::push_outcome::sender_crashed))
+    resolve(st, r);
+}
+
+void sweep_acks(self_ptr self) {
+  auto& st = self->state;
+  for (auto& r : st.acks.expire(self->clock().now()))
+    resolve(st, r);
+}
+
+} // namespace tether::detail

@@ -1,0 +1,144 @@
+#include "actors/endpoint.hpp"
+
+#include <deque>
+#include <functional>
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "protocol/json_check.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+struct endpoint_state {
+  // Not an aggregate: CAF would otherwise construct it from the self
+  // pointer (C++20 parenthesised aggregate init of the first member).
+  endpoint_state() = default;
+
+  connection_actor connection; ///< invalid between a crash and the restart
+  std::map<std::string, std::string> topics; ///< topic -> join params
+  bool disconnected = false;
+  size_t max_waiting = 0;
+  /// Requests made while no connection was attached, in arrival order.
+  std::deque<std::function<void()>> waiting;
+  /// Answers a waiting request with an error if the profile ends first.
+  std::deque<std::function<void()>> abandon;
+
+  ~endpoint_state() {
+    for (auto& f : abandon)
+      f();
+  }
+
+  static inline const char* name = "tether.endpoint";
+};
+
+using self_ptr = endpoint_actor::stateful_pointer<endpoint_state>;
+
+/// Runs `forward` now, or once a connection attaches.
+template <class T>
+caf::result<T> forward_or_wait(self_ptr self, std::function<void(caf::typed_response_promise<T>)> forward,
+                               caf::error when_abandoned) {
+  auto& st = self->state;
+  if (st.waiting.size() >= st.max_waiting)
+    return make_error(push_errc::outbox_full);
+  auto rp = self->make_response_promise<T>();
+  st.waiting.emplace_back([rp, forward]() mutable { forward(rp); });
+  st.abandon.emplace_back([rp, when_abandoned]() mutable {
+    if (rp.pending())
+      rp.deliver(when_abandoned);
+  });
+  return rp;
+}
+
+template <class T, class... Ts>
+std::function<void(caf::typed_response_promise<T>)> relay(self_ptr self, Ts... xs) {
+  return [self, xs...](caf::typed_response_promise<T> rp) mutable {
+    self->request(self->state.connection, caf::infinite, xs...)
+      .then([rp](T& x) mutable { rp.deliver(std::move(x)); },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  };
+}
+
+void attach(self_ptr self, connection_actor conn) {
+  auto& st = self->state;
+  st.connection = std::move(conn);
+  self->monitor(st.connection);
+  if (st.disconnected)
+    caf::anon_send(st.connection, disconnect_atom::value);
+  for (auto& [topic, params] : st.topics)
+    self->request(st.connection, caf::infinite, join_atom::value, topic, params)
+      .then([](caf::ok_atom) {}, [](caf::error&) {});
+  auto waiting = std::move(st.waiting);
+  st.abandon.clear();
+  for (auto& f : waiting)
+    f();
+}
+
+} // namespace
+
+endpoint_actor spawn_endpoint(caf::actor_system& sys, size_t max_waiting) {
+  return sys.spawn([max_waiting](self_ptr self) -> endpoint_actor::behavior_type {
+    self->state.max_waiting = max_waiting;
+    self->set_down_handler([self](caf::down_msg& dm) {
+      if (dm.source == self->state.connection.address())
+        self->state.connection = nullptr;
+    });
+    return {
+      [self](join_atom, std::string& topic, std::string& params) -> caf::result<caf::ok_atom> {
+        if (protocol::check_json(params, protocol::default_max_json_depth))
+          return make_error(push_errc::invalid_payload);
+        auto& st = self->state;
+        st.topics[topic] = params;
+        if (!st.connection)
+          return caf::ok_atom::value; // the next connection joins it
+        return self->delegate(st.connection, join_atom::value, std::move(topic),
+                              std::move(params));
+      },
+      [self](leave_atom, std::string& topic) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        st.topics.erase(topic);
+        if (!st.connection)
+          return caf::ok_atom::value; // the next connection never joins it
+        return self->delegate(st.connection, leave_atom::value, std::move(topic));
+      },
+      [self](push_atom, std::string& topic, std::string& event, std::string& payload,
+             caf::timespan timeout) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.connection)
+          return forward_or_wait<std::string>(
+            self, relay<std::string>(self, push_atom::value, topic, event, payload, timeout),
+            make_error(push_errc::never_sent));
+        return self->delegate(st.connection, push_atom::value, std::move(topic),
+                              std::move(event), std::move(payload), timeout);
+      },
+      [self](disconnect_atom) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        st.disconnected = true;
+        if (!st.connection)
+          return caf::ok_atom::value;
+        return self->delegate(st.connection, disconnect_atom::value);
+      },
+      [self](connect_atom) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        st.disconnected = false;
+        if (!st.connection)
+          return caf::ok_atom::value;
+        return self->delegate(st.connection, connect_atom::value);
+      },
+      [self](alive_atom) -> caf::result<bool> {
+        auto& st = self->state;
+        if (!st.connection)
+          return false;
+        return self->delegate(st.connection, alive_atom::value);
+      },
+      [self](attach_atom, connection_actor& conn) { attach(self, std::move(conn)); },
+      [self](forget_atom, std::string& topic) { self->state.topics.erase(topic); },
+    };
+  });
+}
+
+} // namespace tether::detail

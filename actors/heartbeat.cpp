@@ -1,0 +1,110 @@
+#include "actors/heartbeat.hpp"
+
+#include <optional>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "protocol/phoenix_json.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+using tick_atom = caf::atom_constant<caf::atom("hb_tick")>;
+
+using heartbeat_impl = heartbeat_actor::extend<caf::reacts_to<tick_atom, uint64_t>>;
+
+struct heartbeat_state {
+  protocol::heartbeat_config cfg;
+  ref_counter_actor refs;
+  transport_actor transport;
+  liveness_actor liveness;
+  protocol::phoenix_json_codec codec;
+  socket_id socket = 0; ///< 0 while stopped
+  uint64_t run = 0;     ///< bumped on every start and stop: older ticks are void
+  std::optional<protocol::time_point> last_activity;
+  static inline const char* name = "tether.heartbeat";
+};
+
+using self_ptr = heartbeat_impl::stateful_pointer<heartbeat_state>;
+
+void schedule_tick(self_ptr self) {
+  auto& st = self->state;
+  auto interval = protocol::heartbeat_interval(st.cfg, st.last_activity, self->clock().now());
+  self->delayed_send(self, interval, tick_atom::value, st.run);
+}
+
+void stop(self_ptr self) {
+  self->state.socket = 0;
+  ++self->state.run;
+}
+
+void tick(self_ptr self, uint64_t run) {
+  auto& st = self->state;
+  if (run != st.run || st.socket == 0)
+    return;
+  auto socket = st.socket;
+  schedule_tick(self); // steady cadence: counted from this emit
+  self->request(st.refs, caf::infinite, next_ref_atom::value)
+    .then([self, socket, run](std::string& ref) {
+      auto& st = self->state;
+      if (run != st.run)
+        return; // stopped meanwhile: this tick never goes out
+      auto bytes = st.codec.encode_heartbeat(ref);
+      if (!bytes)
+        return;
+      self->request(st.transport, caf::infinite, send_atom::value, socket, false,
+                    std::move(*bytes))
+        .then(
+          [self, socket, ref](caf::ok_atom) {
+            if (self->state.socket == socket)
+              self->send(self->state.liveness, ping_sent_atom::value, socket, ref);
+          },
+          [self, run](caf::error&) {
+            if (run == self->state.run)
+              stop(self); // quietly (seed 000)
+          });
+    });
+}
+
+} // namespace
+
+heartbeat_actor spawn_heartbeat(caf::actor_system& sys, protocol::heartbeat_config cfg,
+                                ref_counter_actor refs, transport_actor transport,
+                                liveness_actor liveness) {
+  auto impl = sys.spawn([=](self_ptr self) -> heartbeat_impl::behavior_type {
+    auto& st = self->state;
+    st.cfg = cfg;
+    st.refs = refs;
+    st.transport = transport;
+    st.liveness = liveness;
+    return {
+      [self](hb_start_atom, socket_id socket) {
+        auto& st = self->state;
+        if (st.socket == socket)
+          return; // already ticking on it
+        st.socket = socket;
+        ++st.run;
+        schedule_tick(self);
+      },
+      [self](hb_stop_atom) { stop(self); },
+      [self](activity_atom) {
+        auto& st = self->state;
+        auto now = self->clock().now();
+        bool was_slow = protocol::heartbeat_interval(st.cfg, st.last_activity, now)
+                        == st.cfg.slow;
+        st.last_activity = now;
+        // Switching to the fast interval should not wait out a slow tick.
+        if (was_slow && st.cfg.fast && st.socket != 0) {
+          ++st.run;
+          schedule_tick(self);
+        }
+      },
+      [self](tick_atom, uint64_t run) { tick(self, run); },
+    };
+  });
+  return caf::actor_cast<heartbeat_actor>(impl);
+}
+
+} // namespace tether::detail

@@ -1,0 +1,70 @@
+#include "actors/liveness.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+
+namespace tether::detail {
+
+namespace {
+
+using check_atom = caf::atom_constant<caf::atom("lv_check")>;
+
+using liveness_impl
+  = liveness_actor::extend<caf::reacts_to<check_atom, socket_id, std::string>>;
+
+struct liveness_state {
+  protocol::liveness_judge judge;
+  peer_dead_sink connection;
+  socket_id socket = 0;
+  static inline const char* name = "tether.liveness";
+};
+
+using self_ptr = liveness_impl::stateful_pointer<liveness_state>;
+
+} // namespace
+
+liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config cfg,
+                              peer_dead_sink connection) {
+  auto impl = sys.spawn([=](self_ptr self) -> liveness_impl::behavior_type {
+    self->state.judge = protocol::liveness_judge{cfg};
+    self->state.connection = connection;
+    return {
+      [self](watch_atom, socket_id socket) {
+        auto& st = self->state;
+        st.socket = socket; // a new socket starts with a clean record
+        st.judge = protocol::liveness_judge{st.judge.config()};
+      },
+      [self](ping_sent_atom, socket_id socket, std::string& nonce) {
+        auto& st = self->state;
+        // Pings overlap when the timeout exceeds the interval: the one
+        // already out stays the one judged.
+        if (socket != st.socket || st.judge.awaiting())
+          return;
+        auto now = self->clock().now();
+        auto check_at = st.judge.on_ping(nonce, now);
+        self->delayed_send(self, check_at - now, check_atom::value, socket, nonce);
+      },
+      [self](pong_atom, socket_id socket, std::string& nonce) {
+        // A mismatched or late pong proves nothing about the ping out.
+        if (socket == self->state.socket)
+          self->state.judge.on_pong(nonce);
+      },
+      [self](activity_atom, socket_id socket) {
+        if (socket == self->state.socket)
+          self->state.judge.on_activity();
+      },
+      [self](check_atom, socket_id socket, std::string&) {
+        auto& st = self->state;
+        if (socket != st.socket)
+          return; // a check of a socket we no longer watch
+        if (st.judge.on_check() == protocol::verdict::dead) {
+          st.socket = 0;
+          self->send(st.connection, peer_dead_atom::value, socket);
+        }
+      },
+    };
+  });
+  return caf::actor_cast<liveness_actor>(impl);
+}
+
+} // namespace tether::detail

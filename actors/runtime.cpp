@@ -1,0 +1,218 @@
+#include "actors/runtime.hpp"
+
+#include <map>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/deep_to_string.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/endpoint.hpp"
+#include "actors/profile_tree.hpp"
+#include "protocol/url.hpp"
+#include "supervision/errors.hpp"
+
+namespace tether {
+
+namespace {
+
+constexpr caf::atom_value runtime_category = caf::atom("tether_rt");
+
+struct profile_entry {
+  detail::endpoint_actor endpoint;
+  caf::actor tree; ///< invalid while starting
+  caf::actor consumer;
+};
+
+struct runtime_state {
+  // Not an aggregate: CAF would otherwise construct it from the self
+  // pointer (C++20 parenthesised aggregate init of the first member).
+  runtime_state() = default;
+
+  transport_actor transport;
+  bool owns_transport = false;
+  size_t max_waiting = 0;
+  sup::dynamic_supervisor_actor trees; ///< the connections supervisor
+  std::map<std::string, profile_entry> profiles; ///< the profile registry
+  std::unordered_map<caf::actor_addr, std::string> tree_names;
+
+  ~runtime_state() {
+    // The runtime's end is every profile's end (their consumers get
+    // `stopped` from nobody: the embedder ended the runtime itself).
+    caf::anon_send_exit(trees, caf::exit_reason::user_shutdown);
+    for (auto& [name, entry] : profiles)
+      caf::anon_send_exit(entry.endpoint, caf::exit_reason::user_shutdown);
+    if (owns_transport)
+      caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  }
+
+  static inline const char* name = "tether.runtime";
+};
+
+using self_ptr = runtime_actor::stateful_pointer<runtime_state>;
+
+caf::error check_config(const profile_config& cfg) {
+  if (cfg.profile.empty())
+    return make_error(runtime_errc::invalid_config,
+                      caf::make_message(std::string{"profile name is empty"}));
+  if (!cfg.connection.offline && !protocol::parse_ws_url(cfg.connection.url))
+    return make_error(runtime_errc::invalid_config,
+                      caf::make_message("not a ws:// or wss:// URL: " + cfg.connection.url));
+  return {};
+}
+
+caf::result<connection_actor> start(self_ptr self, profile_config& cfg) {
+  auto& st = self->state;
+  if (auto err = check_config(cfg))
+    return err;
+  if (auto i = st.profiles.find(cfg.profile); i != st.profiles.end())
+    return make_error(runtime_errc::already_running,
+                      caf::make_message(caf::actor_cast<caf::actor>(i->second.endpoint)));
+  auto name = cfg.profile;
+  auto endpoint = detail::spawn_endpoint(self->system(), st.max_waiting);
+  // Registered before the tree exists: a second start is refused from now on.
+  st.profiles[name] = profile_entry{endpoint, {}, cfg.consumer};
+  auto rp = self->make_response_promise<connection_actor>();
+  self
+    ->request(st.trees, caf::infinite, sup::start_atom::value,
+              detail::profile_tree_spec(std::move(cfg), st.transport, endpoint))
+    .then(
+      [self, rp, name, endpoint](caf::actor& tree) mutable {
+        auto& st = self->state;
+        self->monitor(tree);
+        st.tree_names[tree.address()] = name;
+        st.profiles[name].tree = tree;
+        rp.deliver(caf::actor_cast<connection_actor>(endpoint));
+      },
+      [self, rp, name, endpoint](caf::error& err) mutable {
+        self->state.profiles.erase(name);
+        self->send_exit(endpoint, caf::exit_reason::user_shutdown);
+        rp.deliver(make_error(runtime_errc::start_failed, caf::make_message(std::move(err))));
+      });
+  return rp;
+}
+
+/// A profile's tree ended: free the name, end the endpoint (its waiting
+/// requests answer never_sent), tell the consumer. Runs once per tree,
+/// whichever comes first of its down message and the end of `stop`.
+void release(self_ptr self, const caf::actor_addr& tree, const std::string& reason) {
+  auto& st = self->state;
+  auto i = st.tree_names.find(tree);
+  if (i == st.tree_names.end())
+    return;
+  auto name = std::move(i->second);
+  st.tree_names.erase(i);
+  auto entry = st.profiles.find(name);
+  if (entry == st.profiles.end())
+    return;
+  self->send_exit(entry->second.endpoint, caf::exit_reason::user_shutdown);
+  if (entry->second.consumer)
+    caf::anon_send(entry->second.consumer, stopped{reason});
+  st.profiles.erase(entry);
+}
+
+} // namespace
+
+caf::error make_error(runtime_errc code) {
+  return {static_cast<uint8_t>(code), runtime_category};
+}
+
+caf::error make_error(runtime_errc code, caf::message context) {
+  return {static_cast<uint8_t>(code), runtime_category, std::move(context)};
+}
+
+const char* to_string(runtime_errc code) {
+  switch (code) {
+    case runtime_errc::already_running:
+      return "already_running";
+    case runtime_errc::not_running:
+      return "not_running";
+    case runtime_errc::start_failed:
+      return "start_failed";
+    case runtime_errc::invalid_config:
+      return "invalid_config";
+  }
+  return "unknown_runtime_error";
+}
+
+void add_error_categories(caf::actor_system_config& cfg) {
+  cfg.add_error_category(runtime_category,
+                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string text = to_string(static_cast<runtime_errc>(code));
+                           if (!ctx.empty())
+                             text += caf::deep_to_string(ctx);
+                           return text;
+                         });
+  add_push_error_category(cfg);
+  add_transport_error_category(cfg);
+  sup::add_supervision_error_category(cfg);
+}
+
+runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
+  return sys.spawn([cfg](self_ptr self) -> runtime_actor::behavior_type {
+    auto& st = self->state;
+    st.max_waiting = cfg.max_waiting_requests;
+    if (cfg.transport) {
+      st.transport = *cfg.transport;
+    } else {
+      st.transport = spawn_transport(self->system(), cfg.transport_settings);
+      st.owns_transport = true;
+    }
+    // Trees never restart: a tree that exceeded its intensity is a stopped
+    // profile, reported to its consumer, not a crash loop one level up.
+    st.trees = sup::spawn_dynamic_supervisor(self->system());
+    self->set_down_handler([self](caf::down_msg& dm) {
+      release(self, dm.source, dm.reason ? self->system().render(dm.reason) : "normal");
+    });
+    return {
+      [self](start_atom, profile_config& cfg) { return start(self, cfg); },
+      [self](whereis_atom, const std::string& name) -> caf::result<connection_actor> {
+        auto i = self->state.profiles.find(name);
+        if (i == self->state.profiles.end())
+          return make_error(runtime_errc::not_running);
+        return caf::actor_cast<connection_actor>(i->second.endpoint);
+      },
+      [self](disconnect_atom, const std::string& name) -> caf::result<caf::ok_atom> {
+        auto i = self->state.profiles.find(name);
+        if (i == self->state.profiles.end())
+          return make_error(runtime_errc::not_running);
+        return self->delegate(caf::actor_cast<connection_actor>(i->second.endpoint),
+                              disconnect_atom::value);
+      },
+      [self](connect_atom, const std::string& name) -> caf::result<caf::ok_atom> {
+        auto i = self->state.profiles.find(name);
+        if (i == self->state.profiles.end())
+          return make_error(runtime_errc::not_running);
+        return self->delegate(caf::actor_cast<connection_actor>(i->second.endpoint),
+                              connect_atom::value);
+      },
+      [self](stop_atom, const std::string& name) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        auto i = st.profiles.find(name);
+        if (i == st.profiles.end() || !i->second.tree)
+          return make_error(runtime_errc::not_running);
+        auto tree = i->second.tree;
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        self->request(st.trees, caf::infinite, sup::terminate_atom::value, tree)
+          .then(
+            [self, rp, tree](caf::ok_atom) mutable {
+              // Freed before the reply: a start right after stop succeeds.
+              release(self, tree.address(), "stopped");
+              rp.deliver(caf::ok_atom::value);
+            },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [self](which_atom) {
+        std::vector<std::string> names;
+        for (auto& [name, entry] : self->state.profiles)
+          names.push_back(name);
+        return names;
+      },
+    };
+  });
+}
+
+} // namespace tether

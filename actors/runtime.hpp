@@ -1,0 +1,81 @@
+#pragma once
+// The runtime: what an embedder creates inside its own caf::actor_system.
+// It owns the transport, the supervisor of all profile trees and the profile
+// registry (profile -> endpoint). Each `start` builds one isolated tree
+// (profile_tree.hpp) and answers with the profile's endpoint: a
+// restart-safe handle that keeps leading to the current connection.
+//
+// One profile, one socket: starting a profile that is running fails with
+// `already_running`, and the error carries the running endpoint.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/connection.hpp"
+#include "supervision/supervisor.hpp"
+
+namespace tether {
+
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using whereis_atom = caf::atom_constant<caf::atom("whereis")>;
+using which_atom = caf::atom_constant<caf::atom("which")>;
+
+struct profile_config {
+  /// The profile's unique name (one live tree per name).
+  std::string profile;
+  connection_config connection;
+  /// Receives the events of events.hpp; never linked to the tree.
+  caf::actor consumer;
+  /// Crashes tolerated in the tree before the profile stops (Elixir's 3 in 5 s).
+  sup::supervisor_flags restart_intensity;
+};
+
+enum class runtime_errc : uint8_t {
+  already_running = 1, ///< the context holds the running endpoint
+  not_running,         ///< no profile by that name
+  start_failed,        ///< the tree did not start; the context says why
+  invalid_config,      ///< empty profile name or an unusable URL
+};
+
+caf::error make_error(runtime_errc code);
+caf::error make_error(runtime_errc code, caf::message context);
+const char* to_string(runtime_errc code);
+
+using runtime_actor = caf::typed_actor<
+  caf::replies_to<start_atom, profile_config>::with<connection_actor>,
+  // The profile's endpoint, or not_running.
+  caf::replies_to<whereis_atom, std::string>::with<connection_actor>,
+  // Close the profile's socket and stop retrying; the tree stays up.
+  caf::replies_to<disconnect_atom, std::string>::with<caf::ok_atom>,
+  caf::replies_to<connect_atom, std::string>::with<caf::ok_atom>,
+  // Take the whole tree down and free the profile.
+  caf::replies_to<stop_atom, std::string>::with<caf::ok_atom>,
+  // The running profiles' names, sorted.
+  caf::replies_to<which_atom>::with<std::vector<std::string>>>;
+
+struct runtime_config {
+  /// The transport to use; by default the runtime starts its own
+  /// (libwebsockets) and stops it when it ends. Tests pass a scripted one.
+  std::optional<transport_actor> transport;
+  transport_config transport_settings;
+  /// Requests an endpoint holds while its connection restarts.
+  size_t max_waiting_requests = 1024;
+};
+
+/// Spawns the runtime. It ends its trees and its own transport when it
+/// ends; end it (anon_send_exit) before the actor system shuts down.
+runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg = {});
+
+/// Adds the error categories of tether (runtime, push, transport,
+/// supervision) to a config, so errors print with their names.
+void add_error_categories(caf::actor_system_config& cfg);
+
+} // namespace tether
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::profile_config)

@@ -1,0 +1,61 @@
+#pragma once
+// Internal: the typed interfaces the actors of one profile's tree use among
+// themselves. None of these handles is reachable from the public API; the
+// embedder only ever holds the profile's endpoint (connection_actor).
+//
+// Siblings started later in the tree depend on those started earlier
+// (rest_for_one order): a later sibling announces itself to the connection
+// with `attach` whenever it (re)starts.
+
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/connection.hpp"
+#include "actors/transport.hpp"
+#include "supervision/supervisor.hpp"
+
+namespace tether::detail {
+
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using hb_start_atom = caf::atom_constant<caf::atom("hb_start")>;
+using hb_stop_atom = caf::atom_constant<caf::atom("hb_stop")>;
+using activity_atom = caf::atom_constant<caf::atom("activity")>;
+using ping_sent_atom = caf::atom_constant<caf::atom("ping_sent")>;
+using pong_atom = caf::atom_constant<caf::atom("pong")>;
+using watch_atom = caf::atom_constant<caf::atom("lv_watch")>;
+using peer_dead_atom = caf::atom_constant<caf::atom("peer_dead")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+
+/// The heartbeat: ticks on one socket from `hb_start` until `hb_stop`.
+using heartbeat_actor = caf::typed_actor<
+  caf::reacts_to<hb_start_atom, socket_id>, caf::reacts_to<hb_stop_atom>,
+  // Traffic was seen: the dynamic interval runs fast for a while.
+  caf::reacts_to<activity_atom>>;
+
+/// The liveness judge's actor: watches one socket at a time (0: none).
+using liveness_actor = caf::typed_actor<
+  caf::reacts_to<watch_atom, socket_id>,
+  caf::reacts_to<ping_sent_atom, socket_id, std::string>,
+  caf::reacts_to<pong_atom, socket_id, std::string>,
+  caf::reacts_to<activity_atom, socket_id>>;
+
+/// What liveness tells the connection.
+using peer_dead_sink = caf::typed_actor<caf::reacts_to<peer_dead_atom, socket_id>>;
+
+/// A topic's sender: sends one push at a time on the given socket and
+/// answers with the ref the frame left with (or the transport's error).
+using sender_actor = caf::typed_actor<caf::replies_to<
+  deliver_atom, socket_id, std::string /*join_ref*/, std::string /*topic*/,
+  std::string /*event*/, std::string /*payload*/>::with<std::string>>;
+
+/// The profile's endpoint as the connection sees it: it learns of each new
+/// connection, and of topics the server ended.
+using endpoint_actor = connection_actor::extend<
+  caf::reacts_to<attach_atom, connection_actor>,
+  caf::reacts_to<forget_atom, std::string>>;
+
+} // namespace tether::detail
