@@ -325,6 +325,12 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
   st.cfg = std::move(cfg);
   st.links = std::move(links);
   self->set_down_handler([self](caf::down_msg& dm) { on_sender_down(self, dm); });
+  // A crash reaches the consumer as an event, never as an exit signal.
+  self->attach_functor([consumer = st.links.consumer, &sys = self->system()](
+                         const caf::error& reason) {
+    if (consumer && reason && reason != caf::exit_reason::user_shutdown)
+      caf::anon_send(consumer, disconnected{"connection ended: " + sys.render(reason)});
+  });
   if (st.links.endpoint) // the restart-safe handle now leads here
     self->send(st.links.endpoint, attach_atom::value,
                caf::actor_cast<connection_actor>(self));

@@ -164,7 +164,8 @@ runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
     // profile, reported to its consumer, not a crash loop one level up.
     st.trees = sup::spawn_dynamic_supervisor(self->system());
     self->set_down_handler([self](caf::down_msg& dm) {
-      release(self, dm.source, dm.reason ? self->system().render(dm.reason) : "normal");
+      release(self, dm.source,
+              sup::is_clean_exit(dm.reason) ? "stopped" : self->system().render(dm.reason));
     });
     return {
       [self](start_atom, profile_config& cfg) { return start(self, cfg); },

@@ -1,5 +1,7 @@
 #include "actors/sender.hpp"
 
+#include <deque>
+
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -13,9 +15,17 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
 using sender_impl = sender_actor::extend<caf::reacts_to<idle_atom, uint64_t>>;
 
+struct pending_push {
+  socket_id socket;
+  protocol::frame frame;
+  caf::typed_response_promise<std::string> rp;
+};
+
 struct sender_state {
   sender_config cfg;
   protocol::phoenix_json_codec codec;
+  /// Pushes in arrival order; the head is the one being sent.
+  std::deque<pending_push> queue;
   uint64_t last_work = 0; ///< bumped per push; an idle timer of older work is void
   static inline const char* name = "tether.sender";
 };
@@ -27,39 +37,64 @@ void arm_idle_timer(self_ptr self) {
                      ++self->state.last_work);
 }
 
+void send_head(self_ptr self);
+
+void finish_head(self_ptr self, caf::expected<std::string> outcome) {
+  auto& st = self->state;
+  auto rp = std::move(st.queue.front().rp);
+  st.queue.pop_front();
+  if (outcome)
+    rp.deliver(std::move(*outcome));
+  else
+    rp.deliver(std::move(outcome.error()));
+  if (!st.queue.empty())
+    send_head(self);
+}
+
+/// Sends the head of the queue: a ref, the encoding, the transport. The
+/// next push starts only when this one has left (or failed): that is the
+/// serialisation; other topics' senders run freely meanwhile.
+void send_head(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.cfg.refs, caf::infinite, next_ref_atom::value)
+    .then(
+      [self](std::string& ref) {
+        auto& st = self->state;
+        auto& head = st.queue.front();
+        head.frame.ref = ref;
+        auto bytes = st.codec.encode(head.frame);
+        if (!bytes) {
+          finish_head(self, make_error(push_errc::invalid_payload));
+          return;
+        }
+        self->request(st.cfg.transport, caf::infinite, send_atom::value, head.socket,
+                      false, std::move(*bytes))
+          .then([self, ref](caf::ok_atom) { finish_head(self, ref); },
+                [self](caf::error& err) { finish_head(self, std::move(err)); });
+      },
+      [self](caf::error& err) { finish_head(self, std::move(err)); });
+}
+
 sender_impl::behavior_type sender_behavior(self_ptr self, sender_config cfg) {
   self->state.cfg = std::move(cfg);
   arm_idle_timer(self);
   return {
     [self](deliver_atom, socket_id socket, std::string& join_ref, std::string& topic,
            std::string& event, std::string& payload) -> caf::result<std::string> {
-      auto rp = self->make_response_promise<std::string>();
+      auto& st = self->state;
       arm_idle_timer(self);
       protocol::frame f{std::nullopt, std::nullopt, std::move(topic), std::move(event),
                         std::move(payload), protocol::payload_format::json, {}};
       if (!join_ref.empty())
         f.join_ref = std::move(join_ref);
-      // `await` holds every later push of this topic until this one has
-      // left: that is the serialisation (other topics' senders run freely).
-      self->request(self->state.cfg.refs, caf::infinite, next_ref_atom::value)
-        .await(
-          [self, rp, socket, f = std::move(f)](std::string& ref) mutable {
-            f.ref = ref;
-            auto bytes = self->state.codec.encode(f);
-            if (!bytes) {
-              rp.deliver(make_error(push_errc::invalid_payload));
-              return;
-            }
-            self->request(self->state.cfg.transport, caf::infinite, send_atom::value,
-                          socket, false, std::move(*bytes))
-              .await([rp, ref](caf::ok_atom) mutable { rp.deliver(ref); },
-                     [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      auto rp = self->make_response_promise<std::string>();
+      st.queue.push_back({socket, std::move(f), rp});
+      if (st.queue.size() == 1)
+        send_head(self);
       return rp;
     },
     [self](idle_atom, uint64_t work) {
-      if (work == self->state.last_work)
+      if (work == self->state.last_work && self->state.queue.empty())
         self->quit(); // normal exit: fails nothing
     },
   };

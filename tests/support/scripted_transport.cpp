@@ -4,10 +4,27 @@
 
 namespace tether::testing {
 
+namespace {
+
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+/// Promises are delivered from inside the actor, never from the test.
+using scripted_impl = transport_actor::extend<caf::reacts_to<release_atom>>;
+
+} // namespace
+
 transport_actor spawn_scripted_transport(caf::actor_system& sys) {
-  return sys.spawn([](transport_actor::stateful_pointer<scripted_transport_state> self)
-                     -> transport_actor::behavior_type {
+  auto impl = sys.spawn([](scripted_impl::stateful_pointer<scripted_transport_state> self)
+                     -> scripted_impl::behavior_type {
     return {
+      [self](release_atom) {
+        auto held = std::move(self->state.held);
+        self->state.held.clear();
+        for (auto& h : held) {
+          self->state.sent.emplace_back(h.id, h.bytes);
+          h.promise.deliver(caf::ok_atom::value);
+        }
+      },
       [self](open_atom, socket_options& opts, socket_owner_actor& owner) {
         auto id = ++self->state.last_id;
         self->state.opened.push_back({id, std::move(opts), std::move(owner)});
@@ -17,6 +34,13 @@ transport_actor spawn_scripted_transport(caf::actor_system& sys) {
         -> caf::result<caf::ok_atom> {
         if (self->state.refuse_sends)
           return make_error(transport_errc::queue_full);
+        if (self->state.hold_sends) {
+          // Before the promise: making it takes the sender out of the message.
+          auto from = caf::actor_cast<caf::actor>(self->current_sender());
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          self->state.held.push_back({id, std::move(bytes), rp, std::move(from)});
+          return rp;
+        }
         self->state.sent.emplace_back(id, std::move(bytes));
         return caf::ok_atom::value;
       },
@@ -26,6 +50,27 @@ transport_actor spawn_scripted_transport(caf::actor_system& sys) {
       [self](count_atom) { return self->state.opened.size(); },
     };
   });
+  return caf::actor_cast<transport_actor>(impl);
+}
+
+scripted_transport_state& scripted_peer::state() {
+  return t_.state_of<scripted_transport_state>(caf::actor_cast<scripted_impl>(transport_));
+}
+
+size_t scripted_peer::live_sockets() {
+  size_t live = 0;
+  for (auto& s : state().opened) {
+    bool closed = false;
+    for (auto& [id, code] : state().closed)
+      closed = closed || id == s.id;
+    live += closed ? 0 : 1;
+  }
+  return live;
+}
+
+void scripted_peer::release_held() {
+  caf::anon_send(caf::actor_cast<scripted_impl>(transport_), release_atom::value);
+  t_.run();
 }
 
 std::vector<std::string> scripted_peer::sent_on(socket_id id) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/typed_response_promise.hpp>
+
 #include "actors/transport.hpp"
 #include "support/deterministic_system.hpp"
 
@@ -23,6 +25,15 @@ struct scripted_transport_state {
   std::vector<std::pair<socket_id, std::string>> sent;
   std::vector<std::pair<socket_id, uint16_t>> closed;
   bool refuse_sends = false; ///< answer every send with queue_full
+  /// Hold every send unanswered (a sender stays mid-send) until released.
+  bool hold_sends = false;
+  struct held_send {
+    socket_id id;
+    std::string bytes;
+    caf::typed_response_promise<caf::ok_atom> promise;
+    caf::actor from; ///< the actor that asked (a topic's sender)
+  };
+  std::vector<held_send> held;
 
   static inline const char* name = "tether.scripted_transport";
 };
@@ -36,14 +47,18 @@ public:
     : t_(t), transport_(std::move(transport)) {
   }
 
-  scripted_transport_state& state() {
-    return t_.state_of<scripted_transport_state>(transport_);
-  }
+  scripted_transport_state& state();
 
   /// The newest socket the connection opened.
   socket_id latest() {
     return state().opened.empty() ? 0 : state().opened.back().id;
   }
+
+  /// Sockets opened and not closed by the client.
+  size_t live_sockets();
+
+  /// Answers every held send (they count as sent).
+  void release_held();
 
   /// Frames sent on `id`, oldest first.
   std::vector<std::string> sent_on(socket_id id);

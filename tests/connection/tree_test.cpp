@@ -1,0 +1,300 @@
+// The profile's tree on virtual time: the runtime's rules (one tree per
+// profile, restart-safe handle, stop), failure containment, senders, the
+// sandbox, close order and leaks.
+
+#include "actors/connection_state.hpp"
+#include "connection/tree_fixture.hpp"
+
+using namespace tether;
+using namespace tether::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The connection actor of the newest socket (the scripted transport knows
+/// its owner): tests crash it from outside, as a bug would from inside.
+caf::actor current_connection(tree& f) {
+  return caf::actor_cast<caf::actor>(f.peer.state().opened.back().owner);
+}
+
+void crash(tree& f, const caf::actor& whom) {
+  caf::anon_send_exit(whom, caf::exit_reason::kill);
+  f.t.run();
+}
+
+std::string error_text(tree& f, const caf::error& err) {
+  return f.t.sys().render(err);
+}
+
+} // namespace
+
+TEST_CASE("starting a running profile fails with already_running carrying its endpoint",
+          "[tree]") {
+  tree f;
+  profile_config again;
+  again.profile = "test";
+  again.connection.url = "ws://hub.test/socket/websocket";
+  auto second = f.t.request<connection_actor>(f.runtime, start_atom::value, again);
+  REQUIRE(second);
+  REQUIRE_FALSE(*second);
+  auto err = second->error();
+  CHECK(err.code() == static_cast<uint8_t>(runtime_errc::already_running));
+  REQUIRE(err.context().match_elements<caf::actor>());
+  CHECK(err.context().get_as<caf::actor>(0) == caf::actor_cast<caf::actor>(f.conn));
+  // and only one socket was ever asked for
+  CHECK(f.peer.state().opened.size() == 1);
+}
+
+TEST_CASE("whereis finds the endpoint, stop frees the profile and tells the consumer",
+          "[tree]") {
+  tree f;
+  auto found = f.t.request<connection_actor>(f.runtime, whereis_atom::value,
+                                             std::string{"test"});
+  REQUIRE(found);
+  REQUIRE(*found);
+  CHECK(**found == f.conn);
+  auto id = f.joined();
+  REQUIRE(f.t.request<caf::ok_atom>(f.runtime, stop_atom::value, std::string{"test"}));
+  CHECK(f.log->lines.back() == "stopped stopped");
+  CHECK(f.peer.state().closed.back().first == id);
+  auto gone = f.t.request<connection_actor>(f.runtime, whereis_atom::value,
+                                            std::string{"test"});
+  REQUIRE(gone);
+  CHECK(gone->error().code() == static_cast<uint8_t>(runtime_errc::not_running));
+  // the name is free again at once
+  profile_config again;
+  again.profile = "test";
+  again.connection.url = "ws://hub.test/socket/websocket";
+  auto restarted = f.t.request<connection_actor>(f.runtime, start_atom::value, again);
+  REQUIRE(restarted);
+  CHECK(*restarted);
+}
+
+TEST_CASE("a bad profile config is refused with invalid_config and starts nothing",
+          "[tree]") {
+  tree f;
+  profile_config bad;
+  bad.profile = "other";
+  bad.connection.url = "http://not-a-socket";
+  auto res = f.t.request<connection_actor>(f.runtime, start_atom::value, bad);
+  REQUIRE(res);
+  REQUIRE_FALSE(*res);
+  CHECK(res->error().code() == static_cast<uint8_t>(runtime_errc::invalid_config));
+  bad.profile = "";
+  bad.connection.url = "ws://hub.test/socket/websocket";
+  res = f.t.request<connection_actor>(f.runtime, start_atom::value, bad);
+  CHECK(res->error().code() == static_cast<uint8_t>(runtime_errc::invalid_config));
+  CHECK(f.peer.state().opened.size() == 1);
+}
+
+TEST_CASE("a crashed connection restarts, rejoins with fresh refs and the handle "
+          "keeps working",
+          "[tree]") {
+  tree f;
+  auto first = f.joined("room:a"); // join ref "1"
+  auto ok = f.push("room:a", "echo", "{}");
+  f.peer.say(first, reply("1", "2", "room:a", "ok"));
+  REQUIRE(ok->has_value());
+  f.peer.take_sent();
+  crash(f, current_connection(f));
+  CHECK(f.log->lines.back().rfind("disconnected connection ended", 0) == 0);
+  // the dead connection's socket is closed; the new connection opens another
+  CHECK(f.peer.state().closed.back().first == first);
+  REQUIRE(f.peer.state().opened.size() == 2);
+  auto second = f.peer.latest();
+  f.peer.open(second);
+  // the endpoint replayed the join; the ref counter survived: no ref reused
+  CHECK(f.peer.take_sent() == lines{R"(["3","3","room:a","phx_join",{}])"});
+  f.peer.say(second, reply("3", "3", "room:a", "ok"));
+  auto again = f.push("room:a", "echo", "{}");
+  CHECK(f.peer.take_sent() == lines{R"(["3","4","room:a","echo",{}])"});
+  f.peer.say(second, reply("3", "4", "room:a", "ok"));
+  REQUIRE(again->has_value());
+  CHECK(again->value());
+}
+
+TEST_CASE("a push pending when the connection crashes resolves at once, never hangs",
+          "[tree]") {
+  tree f;
+  auto id = f.joined();
+  auto sent = f.push("room:a", "echo", "{}");
+  f.peer.take_sent();
+  f.peer.close(id); // the socket drops: the next push waits for a join
+  auto queued = f.push("room:a", "later", "{}");
+  crash(f, current_connection(f));
+  REQUIRE(sent->has_value());
+  CHECK((*sent)->error() == make_error(push_errc::ack_timeout)); // sent: outcome unknown
+  REQUIRE(queued->has_value());
+  CHECK((*queued)->error() == make_error(push_errc::never_sent));
+}
+
+TEST_CASE("crashes beyond the restart intensity stop the profile, and no other",
+          "[tree]") {
+  tree f;
+  f.joined();
+  // a second profile in the same runtime, joined on its own socket
+  auto other_log = std::make_shared<event_log>();
+  profile_config other;
+  other.profile = "other";
+  other.connection.url = "ws://hub.test/socket/websocket";
+  other.consumer = f.t.own(spawn_recording_consumer(f.t.sys(), other_log));
+  auto other_conn = f.t.request<connection_actor>(f.runtime, start_atom::value, other);
+  REQUIRE(other_conn);
+  REQUIRE(*other_conn);
+  auto other_socket = f.peer.latest();
+  f.peer.open(other_socket);
+  auto test_connection = caf::actor_cast<caf::actor>(f.peer.state().opened[0].owner);
+  // Elixir's default intensity: 3 restarts in 5 s; the 4th crash ends it.
+  for (int i = 0; i < 4; ++i) {
+    crash(f, test_connection);
+    test_connection = current_connection(f);
+    if (f.peer.state().opened.back().id == other_socket)
+      break;
+  }
+  REQUIRE(f.log->lines.back().rfind("stopped ", 0) == 0);
+  CHECK(f.log->lines.back().find("reached_max_restart_intensity") != std::string::npos);
+  auto gone = f.t.request<connection_actor>(f.runtime, whereis_atom::value,
+                                            std::string{"test"});
+  CHECK(gone->error().code() == static_cast<uint8_t>(runtime_errc::not_running));
+  // the other profile saw nothing but its own connect
+  CHECK(other_log->lines == lines{"connected"});
+  CHECK(**f.t.request<bool>(**other_conn, alive_atom::value));
+}
+
+TEST_CASE("a sender crash fails its topic's parked pushes promptly, other topics go on",
+          "[tree]") {
+  tree f;
+  auto id = f.joined("room:a");
+  f.join("room:b");
+  f.peer.say(id, reply("2", "2", "room:b", "ok"));
+  f.peer.take_sent();
+  f.peer.state().hold_sends = true;
+  auto a1 = f.push("room:a", "one", "{}");
+  auto a2 = f.push("room:a", "two", "{}"); // parked behind a1 in a's sender
+  auto b1 = f.push("room:b", "one", "{}");
+  REQUIRE(f.peer.state().held.size() == 2); // a1 and b1: each topic's head
+  auto sender_a = f.peer.state().held[0].from;
+  crash(f, sender_a);
+  // no time passed: sender_crashed now, not ack_timeout in 30 s
+  REQUIRE(a1->has_value());
+  CHECK((*a1)->error() == make_error(push_errc::sender_crashed));
+  REQUIRE(a2->has_value());
+  CHECK((*a2)->error() == make_error(push_errc::sender_crashed));
+  CHECK_FALSE(b1->has_value());
+  f.peer.state().hold_sends = false;
+  f.peer.release_held(); // a1's frame is answered by nobody: it was failed
+  auto sent = f.peer.take_sent();
+  REQUIRE(sent.size() == 2);
+  f.peer.say(id, reply("2", "4", "room:b", "ok")); // a1 took ref 3, b1 ref 4
+  REQUIRE(b1->has_value());
+  CHECK(b1->value());
+  // the next push to room:a starts a fresh sender and goes through
+  auto a3 = f.push("room:a", "three", "{}");
+  CHECK(f.peer.take_sent() == lines{R"(["1","5","room:a","three",{}])"});
+  f.peer.say(id, reply("1", "5", "room:a", "ok"));
+  REQUIRE(a3->has_value());
+  CHECK(a3->value());
+}
+
+TEST_CASE("an idle sender stops normally, fails nothing, and leaves no monitor",
+          "[tree]") {
+  connection_config cfg;
+  cfg.sender_idle = 10s;
+  tree f{cfg};
+  auto id = f.joined();
+  f.peer.take_sent();
+  f.peer.state().hold_sends = true;
+  auto p = f.push("room:a", "one", "{}");
+  auto sender = f.peer.state().held.at(0).from;
+  auto end = f.t.watch(sender);
+  f.peer.state().hold_sends = false;
+  f.peer.release_held();
+  f.peer.say(id, reply("1", "2", "room:a", "ok"));
+  REQUIRE(p->has_value());
+  CHECK(p->value());
+  auto& conn = f.t.state_of<detail::connection_state>(
+    caf::actor_cast<detail::connection_impl>(current_connection(f)));
+  CHECK(conn.sender_topics.size() == 1);
+  f.t.advance(10s);
+  REQUIRE(end->has_value());
+  CHECK_FALSE(**end); // a normal exit
+  CHECK(conn.sender_topics.empty());
+  CHECK(conn.senders.empty());
+  auto q = f.push("room:a", "two", "{}");
+  f.peer.say(id, reply("1", "3", "room:a", "ok"));
+  REQUIRE(q->has_value());
+  CHECK(q->value());
+}
+
+TEST_CASE("offline mode opens no socket, joins at once and confirms pushes with minted ids",
+          "[tree]") {
+  connection_config cfg;
+  cfg.offline = true;
+  tree f{cfg};
+  f.join("room:a");
+  auto first = f.push("room:a", "echo", "{}");
+  auto second = f.push("room:a", "echo", "{}");
+  REQUIRE(first->has_value());
+  CHECK(**first == std::string{R"({"id":"offline-1"})"});
+  CHECK(**second == std::string{R"({"id":"offline-2"})"});
+  CHECK(f.log->lines == lines{"joined room:a"});
+  CHECK(f.peer.state().opened.empty());
+  CHECK(f.peer.state().sent.empty());
+  auto bad = f.push("room:a", "echo", "{not json");
+  CHECK((*bad)->error() == make_error(push_errc::invalid_payload));
+}
+
+TEST_CASE("stopping a tree stops the heartbeat before the socket closes and leaves "
+          "nothing behind",
+          "[tree]") {
+  auto baseline = [](tree& f) { return f.t.sys().registry().running(); };
+  tree f;
+  auto before_running = baseline(f);
+  auto id = f.joined();
+  f.t.advance(30s); // one heartbeat out
+  CHECK(f.peer.take_sent() == lines{R"([null,"2","phoenix","heartbeat",{}])"});
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  auto pending = f.push("room:a", "echo", "{}");
+  f.t.advance(29999ms); // the next tick is 1 ms away
+  REQUIRE(f.t.request<caf::ok_atom>(f.runtime, stop_atom::value, std::string{"test"}));
+  auto sent_at_close = f.peer.state().sent.size();
+  f.t.advance(1h);
+  CHECK(f.peer.state().sent.size() == sent_at_close); // no tick after the close
+  CHECK(f.peer.live_sockets() == 0);
+  REQUIRE(pending->has_value());
+  CHECK((*pending)->error() == make_error(push_errc::ack_timeout));
+  CHECK(f.t.sched().clock().schedule().empty()); // no timer left
+  // the tree's actors are all gone; the runtime and the test's own remain
+  CHECK(baseline(f) < before_running);
+}
+
+TEST_CASE("1000 start and stop cycles leave no actor, timer, socket or reply behind",
+          "[tree]") {
+  tree f;
+  REQUIRE(f.t.request<caf::ok_atom>(f.runtime, stop_atom::value, std::string{"test"}));
+  f.t.advance(1h);
+  auto running = f.t.sys().registry().running();
+  for (int i = 0; i < 1000; ++i) {
+    profile_config pc;
+    pc.profile = "cycle";
+    pc.connection.url = "ws://hub.test/socket/websocket";
+    auto endpoint = f.t.request<connection_actor>(f.runtime, start_atom::value, pc);
+    REQUIRE(endpoint);
+    REQUIRE(*endpoint);
+    auto id = f.peer.latest();
+    f.peer.open(id);
+    f.t.request<caf::ok_atom>(**endpoint, join_atom::value, std::string{"room:a"},
+                              std::string{"{}"});
+    auto push = f.t.request_async<std::string>(**endpoint, push_atom::value,
+                                               std::string{"room:a"}, std::string{"e"},
+                                               std::string{"{}"}, caf::timespan{0});
+    f.t.run();
+    REQUIRE(f.t.request<caf::ok_atom>(f.runtime, stop_atom::value, std::string{"cycle"}));
+    REQUIRE(push->has_value()); // answered, not dropped
+    CHECK_FALSE(**push);
+  }
+  f.t.advance(1h);
+  CHECK(f.t.sys().registry().running() == running);
+  CHECK(f.peer.live_sockets() == 0);
+  CHECK(f.t.sched().clock().schedule().empty());
+}
