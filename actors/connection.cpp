@@ -23,21 +23,23 @@ constexpr auto activity_resolution = std::chrono::seconds{1};
 // -- small sends ----------------------------------------------------------------
 
 /// Sends a control frame (join, leave) with a fresh ref on the current
-/// socket; `then` gets the ref once the transport queued it.
-template <class MakeFrame, class Then>
-void send_control(self_ptr self, MakeFrame make, Then then) {
+/// socket. `bind` learns the ref before the frame is handed on, so that the
+/// server's reply can never arrive before the connection knows the ref.
+template <class MakeFrame, class Bind>
+void send_control(self_ptr self, MakeFrame make, Bind bind) {
   auto socket = self->state.current;
   self->request(self->state.links.refs, caf::infinite, next_ref_atom::value)
-    .then([self, socket, make, then](std::string& ref) mutable {
+    .then([self, socket, make, bind](std::string& ref) mutable {
       auto& st = self->state;
       if (socket != st.current || !st.open)
         return; // the socket went: the join is redone on the next one
       auto bytes = st.codec.encode(make(ref));
       if (!bytes)
         return;
+      bind(ref);
       self->request(st.links.transport, caf::infinite, send_atom::value, socket, false,
                     std::move(*bytes))
-        .then([ref, then](caf::ok_atom) mutable { then(ref); },
+        .then([](caf::ok_atom) {},
               [](caf::error&) { /* the transport reports the socket's end */ });
     });
 }
@@ -105,10 +107,26 @@ void connect(self_ptr self) {
   params.emplace_back("vsn", std::string{protocol::v2_vsn});
   auto opts = st.cfg.socket;
   opts.url = protocol::with_query(st.cfg.url, params);
+  st.opening = true;
   self->request(st.links.transport, caf::infinite, open_atom::value, std::move(opts),
                 caf::actor_cast<socket_owner_actor>(self))
-    .then([self](socket_id id) { self->state.current = id; },
-          [](caf::error&) { /* a bad URL: the config is wrong, nothing to retry */ });
+    .then(
+      [self](socket_id id) {
+        auto& st = self->state;
+        st.opening = false;
+        if (st.user_disconnected) { // disconnect came while the open was out
+          self->send(st.links.transport, close_atom::value, id, uint16_t{1000},
+                     std::string{"disconnected"});
+          st.early_events.clear();
+          return;
+        }
+        st.current = id;
+        auto early = std::move(st.early_events);
+        st.early_events.clear();
+        for (auto& replay : early)
+          replay();
+      },
+      [self](caf::error&) { self->state.opening = false; });
 }
 
 /// The current socket is gone (or must go): stop its heartbeat first, then
@@ -161,6 +179,32 @@ void on_opened(self_ptr self, socket_id id) {
   }
   for (auto& [name, topic] : st.topics)
     send_join(self, name);
+}
+
+/// Keeps an event of a socket whose id the open reply has not told yet.
+template <class Event, class Replay>
+bool held_back(self_ptr self, const Event& ev, Replay replay) {
+  auto& st = self->state;
+  if (!st.opening || ev.id == st.current)
+    return false;
+  st.early_events.emplace_back(std::move(replay));
+  return true;
+}
+
+void on_closed(self_ptr self, const socket_closed& ev) {
+  if (ev.id == self->state.current)
+    go_down(self, drop_cause::closed_by_peer, std::nullopt);
+}
+
+drop_cause cause_of(const socket_failed& f);
+
+void on_failed(self_ptr self, const socket_failed& ev) {
+  if (ev.id != self->state.current)
+    return;
+  std::optional<caf::timespan> retry_after;
+  if (ev.retry_after_s >= 0)
+    retry_after = std::chrono::seconds{ev.retry_after_s};
+  go_down(self, cause_of(ev), retry_after);
 }
 
 drop_cause cause_of(const socket_failed& f) {
@@ -362,19 +406,21 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       return caf::ok_atom::value;
     },
     [self](alive_atom) { return self->state.current != 0 && self->state.open; },
-    [self](socket_opened& ev) { on_opened(self, ev.id); },
-    [self](socket_received& ev) { on_received(self, ev); },
+    [self](socket_opened& ev) {
+      if (!held_back(self, ev, [self, ev] { on_opened(self, ev.id); }))
+        on_opened(self, ev.id);
+    },
+    [self](socket_received& ev) {
+      if (!held_back(self, ev, [self, ev]() mutable { on_received(self, ev); }))
+        on_received(self, ev);
+    },
     [self](socket_closed& ev) {
-      if (ev.id == self->state.current)
-        go_down(self, drop_cause::closed_by_peer, std::nullopt);
+      if (!held_back(self, ev, [self, ev] { on_closed(self, ev); }))
+        on_closed(self, ev);
     },
     [self](socket_failed& ev) {
-      if (ev.id != self->state.current)
-        return;
-      std::optional<caf::timespan> retry_after;
-      if (ev.retry_after_s >= 0)
-        retry_after = std::chrono::seconds{ev.retry_after_s};
-      go_down(self, cause_of(ev), retry_after);
+      if (!held_back(self, ev, [self, ev] { on_failed(self, ev); }))
+        on_failed(self, ev);
     },
     [self](attach_atom, liveness_actor& lv) {
       auto& st = self->state;

@@ -17,39 +17,40 @@ constexpr int max_redeliveries = 3;
 
 void dispatch(self_ptr self, queued_push p);
 
-void deliver(self_ptr self, queued_push p) {
+/// The push cannot go now: back to the outbox (socket or join missing) or
+/// to its sender's start.
+void dispatch_later(self_ptr self, queued_push p) {
   auto& st = self->state;
-  if (!st.acks.contains(p.ticket))
-    return; // resolved meanwhile (deadline)
   auto t = st.topics.find(p.topic);
-  if (!st.open || t == st.topics.end() || !t->second.joined) {
+  if (!st.open || t == st.topics.end() || !t->second.joined)
     st.outbox.push_back(std::move(p)); // waits for the next join
-    return;
-  }
-  auto handle = st.senders[p.topic].handle;
-  auto socket = st.current;
+  else
+    dispatch(self, std::move(p));
+}
+
+void send_to_sender(self_ptr self, queued_push p, sender_actor handle, socket_id socket,
+                    std::string join_ref, std::string ref) {
   self
-    ->request(handle, caf::infinite, deliver_atom::value, socket,
-              t->second.join_ref.value_or(""), p.topic, p.event, p.payload)
+    ->request(handle, caf::infinite, deliver_atom::value, socket, std::move(join_ref),
+              std::move(ref), p.topic, p.event, p.payload)
     .then(
-      [self, ticket = p.ticket](std::string& ref) {
-        if (self->state.acks.contains(ticket))
-          self->state.acks.mark_sent(ticket, std::move(ref));
-      },
+      [self, ticket = p.ticket](caf::ok_atom) { self->state.acks.mark_sent(ticket); },
       [self, p, handle](caf::error& err) mutable {
         auto& st = self->state;
         if (!st.acks.contains(p.ticket))
-          return; // resolved meanwhile (deadline, sender crash)
+          return; // resolved meanwhile (a reply, the deadline, a sender crash)
         if (err == caf::sec::request_receiver_down) {
           // The sender stopped (idle) as this push reached it: start another.
           auto& slot = st.senders[p.topic];
           if (slot.handle == handle)
             slot.handle = nullptr;
           if (++p.redeliveries <= max_redeliveries) {
+            st.acks.unassign_ref(p.ticket);
             dispatch(self, std::move(p));
             return;
           }
         } else if (err == make_error(transport_errc::unknown_socket)) {
+          st.acks.unassign_ref(p.ticket);
           st.outbox.push_back(std::move(p)); // the socket went: next join
           return;
         }
@@ -59,13 +60,38 @@ void deliver(self_ptr self, queued_push p) {
       });
 }
 
+/// Binds a fresh ref to the push (before anything can answer it), then
+/// hands it to its topic's sender.
+void deliver(self_ptr self, queued_push p) {
+  auto& st = self->state;
+  if (!st.acks.contains(p.ticket))
+    return; // resolved meanwhile (deadline)
+  auto socket = st.current;
+  self->request(st.links.refs, caf::infinite, next_ref_atom::value)
+    .then([self, p = std::move(p), socket](std::string& ref) mutable {
+      auto& st = self->state;
+      if (!st.acks.contains(p.ticket))
+        return;
+      auto t = st.topics.find(p.topic);
+      auto& slot = st.senders[p.topic];
+      if (socket != st.current || !st.open || t == st.topics.end() || !t->second.joined
+          || !slot.handle) {
+        dispatch_later(self, std::move(p));
+        return;
+      }
+      st.acks.assign_ref(p.ticket, ref);
+      send_to_sender(self, std::move(p), slot.handle, socket, t->second.join_ref.value_or(""),
+                     std::move(ref));
+    });
+}
+
 void start_sender(self_ptr self, const std::string& topic) {
   auto& st = self->state;
   auto& slot = st.senders[topic];
   if (slot.starting || !st.sender_sup)
     return; // started once the sender supervisor attaches
   slot.starting = true;
-  sender_config cfg{st.links.refs, st.links.transport, st.cfg.sender_idle};
+  sender_config cfg{st.links.transport, st.cfg.sender_idle};
   self
     ->request(st.links.registry, caf::infinite, sup::find_or_start_atom::value, topic,
               st.sender_sup, sender_spec(topic, cfg))

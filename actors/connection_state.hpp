@@ -3,6 +3,8 @@
 // state. Tests may inspect the state; nothing here is public API.
 
 #include <deque>
+#include <functional>
+#include <vector>
 #include <map>
 #include <optional>
 #include <random>
@@ -84,6 +86,10 @@ struct connection_state {
   /// The socket in use; 0 when none. Events for other ids are stale.
   socket_id current = 0;
   bool open = false; ///< `current` has opened
+  /// An open request is out: its events may overtake its reply (they come
+  /// from the transport's I/O thread), so they wait here for the id.
+  bool opening = false;
+  std::vector<std::function<void()>> early_events;
   bool user_disconnected = false;
   bool heartbeat_wanted = false; ///< the heartbeat should tick on `current`
   uint64_t retry_token = 0;      ///< matches the one pending retry timer

@@ -51,7 +51,7 @@ struct runtime_state {
   static inline const char* name = "tether.runtime";
 };
 
-using self_ptr = runtime_actor::stateful_pointer<runtime_state>;
+using self_ptr = detail::runtime_impl::stateful_pointer<runtime_state>;
 
 caf::error check_config(const profile_config& cfg) {
   if (cfg.profile.empty())
@@ -151,7 +151,7 @@ void add_error_categories(caf::actor_system_config& cfg) {
 }
 
 runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
-  return sys.spawn([cfg](self_ptr self) -> runtime_actor::behavior_type {
+  auto impl = sys.spawn([cfg](self_ptr self) -> detail::runtime_impl::behavior_type {
     auto& st = self->state;
     st.max_waiting = cfg.max_waiting_requests;
     if (cfg.transport) {
@@ -212,8 +212,15 @@ runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
           names.push_back(name);
         return names;
       },
+      [self](detail::tree_of_atom, const std::string& name) -> caf::result<caf::actor> {
+        auto i = self->state.profiles.find(name);
+        if (i == self->state.profiles.end() || !i->second.tree)
+          return make_error(runtime_errc::not_running);
+        return i->second.tree;
+      },
     };
   });
+  return caf::actor_cast<runtime_actor>(impl);
 }
 
 } // namespace tether

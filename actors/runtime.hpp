@@ -68,6 +68,18 @@ struct runtime_config {
   size_t max_waiting_requests = 1024;
 };
 
+namespace detail {
+
+using tree_of_atom = caf::atom_constant<caf::atom("tree_of")>;
+
+/// The runtime's full interface: the public one, plus the profile tree's
+/// supervisor for tests and diagnostics (not part of runtime_actor, so an
+/// embedder's handle cannot reach a tree's internals by accident).
+using runtime_impl
+  = runtime_actor::extend<caf::replies_to<tree_of_atom, std::string>::with<caf::actor>>;
+
+} // namespace detail
+
 /// Spawns the runtime. It ends its trees and its own transport when it
 /// ends; end it (anon_send_exit) before the actor system shuts down.
 runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg = {});

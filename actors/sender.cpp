@@ -18,7 +18,7 @@ using sender_impl = sender_actor::extend<caf::reacts_to<idle_atom, uint64_t>>;
 struct pending_push {
   socket_id socket;
   protocol::frame frame;
-  caf::typed_response_promise<std::string> rp;
+  caf::typed_response_promise<caf::ok_atom> rp;
 };
 
 struct sender_state {
@@ -39,55 +39,49 @@ void arm_idle_timer(self_ptr self) {
 
 void send_head(self_ptr self);
 
-void finish_head(self_ptr self, caf::expected<std::string> outcome) {
+void finish_head(self_ptr self, caf::error outcome) {
   auto& st = self->state;
   auto rp = std::move(st.queue.front().rp);
   st.queue.pop_front();
   if (outcome)
-    rp.deliver(std::move(*outcome));
+    rp.deliver(std::move(outcome));
   else
-    rp.deliver(std::move(outcome.error()));
+    rp.deliver(caf::ok_atom::value);
   if (!st.queue.empty())
     send_head(self);
 }
 
-/// Sends the head of the queue: a ref, the encoding, the transport. The
-/// next push starts only when this one has left (or failed): that is the
-/// serialisation; other topics' senders run freely meanwhile.
+/// Sends the head of the queue. The next push starts only when this one
+/// has left (or failed): that is the serialisation; other topics' senders
+/// run freely meanwhile.
 void send_head(self_ptr self) {
   auto& st = self->state;
-  self->request(st.cfg.refs, caf::infinite, next_ref_atom::value)
-    .then(
-      [self](std::string& ref) {
-        auto& st = self->state;
-        auto& head = st.queue.front();
-        head.frame.ref = ref;
-        auto bytes = st.codec.encode(head.frame);
-        if (!bytes) {
-          finish_head(self, make_error(push_errc::invalid_payload));
-          return;
-        }
-        self->request(st.cfg.transport, caf::infinite, send_atom::value, head.socket,
-                      false, std::move(*bytes))
-          .then([self, ref](caf::ok_atom) { finish_head(self, ref); },
-                [self](caf::error& err) { finish_head(self, std::move(err)); });
-      },
-      [self](caf::error& err) { finish_head(self, std::move(err)); });
+  auto& head = st.queue.front();
+  auto bytes = st.codec.encode(head.frame);
+  if (!bytes) {
+    finish_head(self, make_error(push_errc::invalid_payload));
+    return;
+  }
+  self->request(st.cfg.transport, caf::infinite, send_atom::value, head.socket, false,
+                std::move(*bytes))
+    .then([self](caf::ok_atom) { finish_head(self, caf::error{}); },
+          [self](caf::error& err) { finish_head(self, std::move(err)); });
 }
 
 sender_impl::behavior_type sender_behavior(self_ptr self, sender_config cfg) {
   self->state.cfg = std::move(cfg);
   arm_idle_timer(self);
   return {
-    [self](deliver_atom, socket_id socket, std::string& join_ref, std::string& topic,
-           std::string& event, std::string& payload) -> caf::result<std::string> {
+    [self](deliver_atom, socket_id socket, std::string& join_ref, std::string& ref,
+           std::string& topic, std::string& event,
+           std::string& payload) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       arm_idle_timer(self);
-      protocol::frame f{std::nullopt, std::nullopt, std::move(topic), std::move(event),
+      protocol::frame f{std::nullopt, std::move(ref), std::move(topic), std::move(event),
                         std::move(payload), protocol::payload_format::json, {}};
       if (!join_ref.empty())
         f.join_ref = std::move(join_ref);
-      auto rp = self->make_response_promise<std::string>();
+      auto rp = self->make_response_promise<caf::ok_atom>();
       st.queue.push_back({socket, std::move(f), rp});
       if (st.queue.size() == 1)
         send_head(self);

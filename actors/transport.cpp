@@ -1,6 +1,9 @@
 #include "actors/transport.hpp"
 
+#include <algorithm>
 #include <memory>
+#include <unordered_map>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -17,6 +20,8 @@ constexpr caf::atom_value transport_category = caf::atom("tether_tr");
 
 struct transport_state {
   std::unique_ptr<detail::transport_engine> engine;
+  /// Each owner's sockets (possibly some already ended), to close at its end.
+  std::unordered_map<caf::actor_addr, std::vector<socket_id>> by_owner;
   static inline const char* name = "tether.transport";
 };
 
@@ -76,9 +81,31 @@ transport_actor spawn_transport(caf::actor_system& sys, transport_config cfg) {
     [engine](transport_actor::stateful_pointer<transport_state> self)
       -> transport_actor::behavior_type {
       self->state.engine = std::move(*engine);
+      // A socket never outlives its owner: an owner that ends (even while
+      // its open request is in flight) has its sockets closed.
+      self->set_down_handler([self](caf::down_msg& dm) {
+        auto& st = self->state;
+        auto i = st.by_owner.find(dm.source);
+        if (i == st.by_owner.end())
+          return;
+        for (auto id : i->second)
+          st.engine->close(id, 1001, "owner ended");
+        st.by_owner.erase(i);
+      });
       return {
         [self](open_atom, socket_options& opts, socket_owner_actor& owner) {
-          return self->state.engine->open(std::move(opts), std::move(owner));
+          auto& st = self->state;
+          auto addr = owner.address();
+          auto& ids = st.by_owner[addr];
+          if (ids.empty())
+            self->monitor(owner);
+          // Forget sockets that already ended, so the list stays short.
+          ids.erase(std::remove_if(ids.begin(), ids.end(),
+                                   [&](socket_id id) { return !st.engine->holds(id); }),
+                    ids.end());
+          auto id = st.engine->open(std::move(opts), std::move(owner));
+          ids.push_back(id);
+          return id;
         },
         [self](send_atom, socket_id id, bool binary,
                std::string& bytes) -> caf::result<caf::ok_atom> {

@@ -167,6 +167,11 @@ size_t transport_engine::socket_count() const {
   return sockets_.size();
 }
 
+bool transport_engine::holds(socket_id id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return sockets_.count(id) > 0;
+}
+
 void transport_engine::drain_commands() {
   std::vector<socket_id> connects, wakes;
   std::vector<socket_record*> records_to_connect, records_to_wake;

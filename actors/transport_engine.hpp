@@ -37,6 +37,7 @@ public:
   caf::error send(socket_id id, protocol::wire_kind kind, std::string bytes);
   void close(socket_id id, uint16_t code, std::string reason);
   size_t socket_count() const;
+  bool holds(socket_id id) const;
 
   /// The lws protocol callback (service thread only).
   static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);

@@ -46,11 +46,12 @@ using liveness_actor = caf::typed_actor<
 /// What liveness tells the connection.
 using peer_dead_sink = caf::typed_actor<caf::reacts_to<peer_dead_atom, socket_id>>;
 
-/// A topic's sender: sends one push at a time on the given socket and
-/// answers with the ref the frame left with (or the transport's error).
+/// A topic's sender: sends one push at a time on the given socket, with the
+/// ref the connection already bound to it, and answers once the transport
+/// took the frame (or with the transport's error).
 using sender_actor = caf::typed_actor<caf::replies_to<
-  deliver_atom, socket_id, std::string /*join_ref*/, std::string /*topic*/,
-  std::string /*event*/, std::string /*payload*/>::with<std::string>>;
+  deliver_atom, socket_id, std::string /*join_ref*/, std::string /*ref*/,
+  std::string /*topic*/, std::string /*event*/, std::string /*payload*/>::with<caf::ok_atom>>;
 
 /// The profile's endpoint as the connection sees it: it learns of each new
 /// connection, and of topics the server ended.

@@ -23,12 +23,30 @@ void ack_table::add(uint64_t ticket, std::string topic, time_point deadline) {
   by_deadline_.emplace(deadline, ticket);
 }
 
-void ack_table::mark_sent(uint64_t ticket, std::string ref) {
+void ack_table::assign_ref(uint64_t ticket, std::string ref) {
   auto i = entries_.find(ticket);
   if (i == entries_.end() || i->second.ref)
     return;
   by_ref_.emplace(ref, ticket);
   i->second.ref = std::move(ref);
+}
+
+void ack_table::unassign_ref(uint64_t ticket) {
+  auto i = entries_.find(ticket);
+  if (i == entries_.end() || !i->second.ref || i->second.sent)
+    return;
+  by_ref_.erase(*i->second.ref);
+  i->second.ref.reset();
+}
+
+void ack_table::mark_sent(uint64_t ticket) {
+  if (auto i = entries_.find(ticket); i != entries_.end())
+    i->second.sent = true;
+}
+
+void ack_table::mark_sent(uint64_t ticket, std::string ref) {
+  assign_ref(ticket, std::move(ref));
+  mark_sent(ticket);
 }
 
 resolved_push ack_table::resolve(uint64_t ticket, push_outcome outcome,
@@ -61,7 +79,7 @@ std::vector<resolved_push> ack_table::expire(time_point now) {
     due.push_back(i->second);
   std::vector<resolved_push> out;
   for (auto ticket : due) {
-    bool sent = entries_.at(ticket).ref.has_value();
+    bool sent = entries_.at(ticket).sent;
     out.push_back(resolve(ticket, sent ? push_outcome::ack_timeout
                                        : push_outcome::never_sent));
   }
@@ -78,7 +96,7 @@ std::vector<resolved_push> ack_table::fail_unsent(std::string_view topic,
                                                   push_outcome why) {
   std::vector<uint64_t> hit;
   for (auto& [ticket, e] : entries_)
-    if (e.topic == topic && !e.ref)
+    if (e.topic == topic && !e.sent)
       hit.push_back(ticket);
   std::vector<resolved_push> out;
   for (auto ticket : hit)
@@ -90,7 +108,7 @@ std::vector<resolved_push> ack_table::drain() {
   std::vector<resolved_push> out;
   while (!entries_.empty()) {
     auto ticket = entries_.begin()->first;
-    bool sent = entries_.begin()->second.ref.has_value();
+    bool sent = entries_.begin()->second.sent;
     out.push_back(resolve(ticket, sent ? push_outcome::ack_timeout
                                        : push_outcome::never_sent));
   }
@@ -105,7 +123,7 @@ std::optional<time_point> ack_table::next_deadline() const {
 
 bool ack_table::has_unsent(std::string_view topic) const {
   for (auto& [ticket, e] : entries_)
-    if (e.topic == topic && !e.ref)
+    if (e.topic == topic && !e.sent)
       return true;
   return false;
 }

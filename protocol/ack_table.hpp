@@ -40,7 +40,19 @@ public:
   /// A push accepted from the application; `ticket` is the caller's handle.
   void add(uint64_t ticket, std::string topic, time_point deadline);
 
-  /// The push left with `ref`; its reply is matched by that ref.
+  /// The push will leave with `ref`: its reply is matched by that ref from
+  /// now on. Bound before the frame is handed on, so that a fast reply can
+  /// never overtake the bookkeeping.
+  void assign_ref(uint64_t ticket, std::string ref);
+
+  /// The push did not leave with its ref after all (the socket went): its
+  /// next attempt binds a new one.
+  void unassign_ref(uint64_t ticket);
+
+  /// The push left (the transport took its frame).
+  void mark_sent(uint64_t ticket);
+
+  /// Both at once.
   void mark_sent(uint64_t ticket, std::string ref);
 
   /// A reply arrived. Resolves the push that carried `ref`, if it is still
@@ -75,7 +87,8 @@ private:
   struct entry {
     std::string topic;
     time_point deadline;
-    std::optional<std::string> ref; ///< set once sent
+    std::optional<std::string> ref; ///< set once assigned
+    bool sent = false;
   };
 
   resolved_push resolve(uint64_t ticket, push_outcome outcome,

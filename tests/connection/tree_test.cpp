@@ -185,13 +185,13 @@ TEST_CASE("a sender crash fails its topic's parked pushes promptly, other topics
   f.peer.release_held(); // a1's frame is answered by nobody: it was failed
   auto sent = f.peer.take_sent();
   REQUIRE(sent.size() == 2);
-  f.peer.say(id, reply("2", "4", "room:b", "ok")); // a1 took ref 3, b1 ref 4
+  f.peer.say(id, reply("2", "5", "room:b", "ok")); // refs 3, 4, 5: a1, a2, b1
   REQUIRE(b1->has_value());
   CHECK(b1->value());
   // the next push to room:a starts a fresh sender and goes through
   auto a3 = f.push("room:a", "three", "{}");
-  CHECK(f.peer.take_sent() == lines{R"(["1","5","room:a","three",{}])"});
-  f.peer.say(id, reply("1", "5", "room:a", "ok"));
+  CHECK(f.peer.take_sent() == lines{R"(["1","6","room:a","three",{}])"});
+  f.peer.say(id, reply("1", "6", "room:a", "ok"));
   REQUIRE(a3->has_value());
   CHECK(a3->value());
 }
@@ -297,4 +297,19 @@ TEST_CASE("1000 start and stop cycles leave no actor, timer, socket or reply beh
   CHECK(f.t.sys().registry().running() == running);
   CHECK(f.peer.live_sockets() == 0);
   CHECK(f.t.sched().clock().schedule().empty());
+}
+
+TEST_CASE("a reply that overtakes the sender's confirmation still resolves its push",
+          "[tree]") {
+  tree f;
+  auto id = f.joined();
+  f.peer.take_sent();
+  f.peer.state().hold_sends = true; // the frame is out, the transport's ok is not
+  auto p = f.push("room:a", "echo", "{}");
+  REQUIRE(f.peer.state().held.size() == 1);
+  f.peer.say(id, reply("1", "2", "room:a", "ok", R"({"fast":true})"));
+  REQUIRE(p->has_value());
+  CHECK(**p == std::string{R"({"fast":true})"});
+  f.peer.state().hold_sends = false;
+  f.peer.release_held(); // the late confirmation changes nothing
 }
