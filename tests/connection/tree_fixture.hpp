@@ -7,9 +7,9 @@
 #include <caf/send.hpp>
 
 #include "actors/runtime.hpp"
-#include "support/deterministic_system.hpp"
-#include "support/recording_consumer.hpp"
-#include "support/scripted_transport.hpp"
+#include "testing/deterministic_system.hpp"
+#include "testing/recording_consumer.hpp"
+#include "testing/scripted_transport.hpp"
 
 namespace tether::testing {
 

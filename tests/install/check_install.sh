@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
 # Installs the built tree into a scratch prefix, builds examples/ against it
-# with find_package(tether), and runs the example.
+# with find_package(tether), and runs the examples: the supervision one on
+# its own, the embedding one against tether-hub on a free loopback port.
 set -euo pipefail
 build_dir=$1 source_dir=$2 work=$3
 rm -rf "$work"
+mkdir -p "$work"
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+test -f "$work/prefix/include/tether/testing.hpp"
 cmake -S "$source_dir/examples" -B "$work/examples" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/examples"
 "$work/examples/supervised_worker"
+
+"$build_dir/apps/tether-hub" --port 0 >"$work/hub.out" 2>&1 &
+hub=$!
+trap 'kill $hub 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 100); do
+  url=$(grep -o 'ws://[^ ]*' "$work/hub.out" || true)
+  [ -n "$url" ] && break
+  sleep 0.1 # waiting for the hub process to print its port
+done
+[ -n "$url" ]
+out=$("$work/examples/embed_phoenix" "$url")
+echo "$out"
+grep -q '^joined room:lobby$' <<<"$out"
+grep -q '^reply {"hello":"world"}$' <<<"$out"

@@ -10,7 +10,7 @@
 
 #include "supervision/errors.hpp"
 #include "supervision/supervisor.hpp"
-#include "support/deterministic_system.hpp"
+#include "testing/deterministic_system.hpp"
 #include "support/test_workers.hpp"
 
 namespace tether::testing {

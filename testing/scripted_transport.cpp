@@ -1,4 +1,4 @@
-#include "support/scripted_transport.hpp"
+#include "testing/scripted_transport.hpp"
 
 #include <caf/send.hpp>
 

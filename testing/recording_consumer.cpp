@@ -1,4 +1,4 @@
-#include "support/recording_consumer.hpp"
+#include "testing/recording_consumer.hpp"
 
 #include <chrono>
 

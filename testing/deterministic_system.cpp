@@ -1,10 +1,10 @@
-#include "support/deterministic_system.hpp"
+#include "testing/deterministic_system.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 
-#include "supervision/errors.hpp"
+#include "actors/runtime.hpp"
 
 namespace tether::testing {
 
@@ -12,7 +12,7 @@ deterministic_system::deterministic_system()
   : cfg_(std::make_unique<caf::actor_system_config>()) {
   cfg_->set("scheduler.policy", caf::atom("testing"));
   cfg_->set("logger.verbosity", caf::atom("quiet"));
-  tether::sup::add_supervision_error_category(*cfg_);
+  tether::add_error_categories(*cfg_);
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
   sched_ = &dynamic_cast<caf::scheduler::test_coordinator&>(sys_->scheduler());
   // Actors still alive at the end of a test are simply dropped.

@@ -10,7 +10,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/transport.hpp"
-#include "support/deterministic_system.hpp"
+#include "testing/deterministic_system.hpp"
 
 namespace tether::testing {
 

@@ -1,0 +1,14 @@
+#pragma once
+// tether's testing kit for embedders (installed as <tether/testing.hpp>):
+// drive a profile's tree on virtual time, play the server by hand, record
+// what the consumer sees. Guide: docs/testing.md.
+//
+//   deterministic_system  a CAF system on the deterministic scheduler:
+//                         run(), advance(d), request(), watch(), own()
+//   scripted_transport    stands in for the libwebsockets transport; the
+//   + scripted_peer       test opens, feeds, closes and fails sockets
+//   recording_consumer    turns every event into a line of an event_log
+
+#include "testing/deterministic_system.hpp"
+#include "testing/recording_consumer.hpp"
+#include "testing/scripted_transport.hpp"
