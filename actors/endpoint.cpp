@@ -22,7 +22,7 @@ struct endpoint_state {
   connection_actor connection; ///< invalid between a crash and the restart
   std::map<std::string, std::string> topics; ///< topic -> join params
   bool disconnected = false;
-  size_t max_waiting = 0;
+  endpoint_config cfg;
   /// Requests made while no connection was attached, in arrival order.
   std::deque<std::function<void()>> waiting;
   /// Answers a waiting request with an error if the profile ends first.
@@ -43,7 +43,7 @@ template <class T>
 caf::result<T> forward_or_wait(self_ptr self, std::function<void(caf::typed_response_promise<T>)> forward,
                                caf::error when_abandoned) {
   auto& st = self->state;
-  if (st.waiting.size() >= st.max_waiting)
+  if (st.waiting.size() >= st.cfg.max_waiting)
     return make_error(push_errc::outbox_full);
   auto rp = self->make_response_promise<T>();
   st.waiting.emplace_back([rp, forward]() mutable { forward(rp); });
@@ -63,6 +63,22 @@ std::function<void(caf::typed_response_promise<T>)> relay(self_ptr self, Ts... x
   };
 }
 
+/// Writes the joined topics through to the store (read, modify, write: the
+/// connect params in the record belong to whoever rotates credentials).
+void persist_topics(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.store)
+    return;
+  auto loaded = st.cfg.store->load(st.cfg.profile);
+  stored_profile record;
+  if (loaded && *loaded)
+    record = std::move(**loaded);
+  record.topics = st.topics;
+  caf::error err = loaded ? st.cfg.store->save(st.cfg.profile, record) : loaded.error();
+  if (err && st.cfg.consumer)
+    caf::anon_send(st.cfg.consumer, storage_failed{self->system().render(err)});
+}
+
 void attach(self_ptr self, connection_actor conn) {
   auto& st = self->state;
   st.connection = std::move(conn);
@@ -80,9 +96,10 @@ void attach(self_ptr self, connection_actor conn) {
 
 } // namespace
 
-endpoint_actor spawn_endpoint(caf::actor_system& sys, size_t max_waiting) {
-  return sys.spawn([max_waiting](self_ptr self) -> endpoint_actor::behavior_type {
-    self->state.max_waiting = max_waiting;
+endpoint_actor spawn_endpoint(caf::actor_system& sys, endpoint_config cfg) {
+  return sys.spawn([cfg](self_ptr self) -> endpoint_actor::behavior_type {
+    self->state.cfg = cfg;
+    self->state.topics = cfg.topics;
     self->set_down_handler([self](caf::down_msg& dm) {
       if (dm.source == self->state.connection.address())
         self->state.connection = nullptr;
@@ -92,7 +109,11 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, size_t max_waiting) {
         if (protocol::check_json(params, protocol::default_max_json_depth))
           return make_error(push_errc::invalid_payload);
         auto& st = self->state;
-        st.topics[topic] = params;
+        auto& known = st.topics[topic];
+        if (known != params) {
+          known = params;
+          persist_topics(self);
+        }
         if (!st.connection)
           return caf::ok_atom::value; // the next connection joins it
         return self->delegate(st.connection, join_atom::value, std::move(topic),
@@ -100,7 +121,8 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, size_t max_waiting) {
       },
       [self](leave_atom, std::string& topic) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
-        st.topics.erase(topic);
+        if (st.topics.erase(topic) > 0)
+          persist_topics(self);
         if (!st.connection)
           return caf::ok_atom::value; // the next connection never joins it
         return self->delegate(st.connection, leave_atom::value, std::move(topic));
@@ -136,7 +158,10 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, size_t max_waiting) {
         return self->delegate(st.connection, alive_atom::value);
       },
       [self](attach_atom, connection_actor& conn) { attach(self, std::move(conn)); },
-      [self](forget_atom, std::string& topic) { self->state.topics.erase(topic); },
+      [self](forget_atom, std::string& topic) {
+        if (self->state.topics.erase(topic) > 0)
+          persist_topics(self);
+      },
     };
   });
 }

@@ -83,6 +83,17 @@ struct stopped {
   std::string reason;
 };
 
+/// The profile's store refused a write (the joined topics may not survive a
+/// restart of the process); `detail` says what failed.
+struct storage_failed {
+  std::string detail;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage_failed& x) {
+  return f(caf::meta::type_name("storage_failed"), x.detail);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stopped& x) {
   return f(caf::meta::type_name("stopped"), x.reason);

@@ -71,7 +71,20 @@ caf::result<connection_actor> start(self_ptr self, profile_config& cfg) {
     return make_error(runtime_errc::already_running,
                       caf::make_message(caf::actor_cast<caf::actor>(i->second.endpoint)));
   auto name = cfg.profile;
-  auto endpoint = detail::spawn_endpoint(self->system(), st.max_waiting);
+  detail::endpoint_config ecfg{name, st.max_waiting, {}, cfg.store, cfg.consumer};
+  if (cfg.store) { // resume where the profile was: its topics, its credentials
+    auto stored = cfg.store->load(name);
+    if (!stored)
+      return make_error(runtime_errc::start_failed, caf::make_message(stored.error()));
+    if (*stored) {
+      ecfg.topics = (*stored)->topics;
+      if (!cfg.connection.connect_params && !(*stored)->connect_params.empty())
+        cfg.connection.connect_params = [params = (*stored)->connect_params] {
+          return params;
+        };
+    }
+  }
+  auto endpoint = detail::spawn_endpoint(self->system(), std::move(ecfg));
   // Registered before the tree exists: a second start is refused from now on.
   st.profiles[name] = profile_entry{endpoint, {}, cfg.consumer};
   auto rp = self->make_response_promise<connection_actor>();
@@ -146,6 +159,7 @@ void add_error_categories(caf::actor_system_config& cfg) {
                            return text;
                          });
   add_push_error_category(cfg);
+  add_storage_error_category(cfg);
   add_transport_error_category(cfg);
   sup::add_supervision_error_category(cfg);
 }

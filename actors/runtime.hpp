@@ -17,6 +17,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/connection.hpp"
+#include "storage/profile_store.hpp"
 #include "supervision/supervisor.hpp"
 
 namespace tether {
@@ -34,6 +35,11 @@ struct profile_config {
   caf::actor consumer;
   /// Crashes tolerated in the tree before the profile stops (Elixir's 3 in 5 s).
   sup::supervisor_flags restart_intensity;
+  /// Where the profile keeps its connect params and joined topics across
+  /// restarts of the process (storage/); none by default. On start the
+  /// stored topics are joined again, and the stored connect params are used
+  /// when `connection.connect_params` is not set.
+  profile_store_ptr store;
 };
 
 enum class runtime_errc : uint8_t {

@@ -41,6 +41,7 @@ caf::actor spawn_recording_consumer(caf::actor_system& sys,
       [log](peer_dead&) { log->lines.push_back("peer_dead"); },
       [log](peer_status& e) { log->lines.push_back("peer_status " + e.response); },
       [log](stopped& e) { log->lines.push_back("stopped " + e.reason); },
+      [log](storage_failed& e) { log->lines.push_back("storage_failed " + e.detail); },
     };
   });
 }

@@ -31,7 +31,7 @@ struct tree {
   runtime_actor runtime;
   connection_actor conn;
 
-  explicit tree(connection_config cfg = {}) {
+  explicit tree(connection_config cfg = {}, profile_store_ptr store = nullptr) {
     if (cfg.url.empty())
       cfg.url = "ws://hub.test/socket/websocket";
     runtime_config rc;
@@ -40,6 +40,7 @@ struct tree {
     profile_config pc;
     pc.profile = "test";
     pc.connection = std::move(cfg);
+    pc.store = std::move(store);
     pc.consumer = t.own(spawn_recording_consumer(t.sys(), log));
     auto started = t.request<connection_actor>(runtime, start_atom::value, pc);
     REQUIRE(started);

@@ -2,7 +2,10 @@
 // profile, restart-safe handle, stop), failure containment, senders, the
 // sandbox, close order and leaks.
 
+#include <filesystem>
+
 #include "actors/connection_state.hpp"
+#include "storage/file_store.hpp"
 #include "connection/tree_fixture.hpp"
 
 using namespace tether;
@@ -312,4 +315,62 @@ TEST_CASE("a reply that overtakes the sender's confirmation still resolves its p
   CHECK(**p == std::string{R"({"fast":true})"});
   f.peer.state().hold_sends = false;
   f.peer.release_held(); // the late confirmation changes nothing
+}
+
+TEST_CASE("a tree started again rejoins its stored topics with the stored credentials",
+          "[tree][storage]") {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "tether-tree-XXXXXX").string();
+  REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+  auto store = std::make_shared<file_store>(tmpl);
+  stored_profile creds;
+  creds.connect_params = {{"token", "from-store"}};
+  REQUIRE_FALSE(store->save("test", creds));
+  {
+    tree f{{}, store};
+    CHECK(f.peer.state().opened.back().options.url
+          == "ws://hub.test/socket/websocket?token=from-store&vsn=2.0.0");
+    f.joined("room:a");
+    f.join("room:b");
+    f.join("room:c");
+    REQUIRE(f.t.request<caf::ok_atom>(f.conn, leave_atom::value, std::string{"room:c"}));
+  }
+  auto saved = store->load("test");
+  REQUIRE(saved);
+  REQUIRE(*saved);
+  CHECK((*saved)->connect_params == creds.connect_params); // untouched by the tree
+  CHECK((*saved)->topics.size() == 2);
+  {
+    // a new process: a new runtime, the same store
+    tree f{{}, store};
+    auto id = f.peer.latest();
+    f.peer.open(id);
+    CHECK(f.peer.take_sent()
+          == lines{R"(["1","1","room:a","phx_join",{}])", R"(["2","2","room:b","phx_join",{}])"});
+  }
+  std::filesystem::remove_all(tmpl);
+}
+
+namespace {
+
+/// A store whose medium refuses every write.
+struct full_disk_store final : profile_store {
+  caf::expected<std::optional<stored_profile>> load(const std::string&) override {
+    return std::optional<stored_profile>{};
+  }
+  caf::error save(const std::string&, const stored_profile&) override {
+    return make_error(storage_errc::io_failed, "no space left on device");
+  }
+  caf::error erase(const std::string&) override {
+    return {};
+  }
+};
+
+} // namespace
+
+TEST_CASE("a store that refuses a write is reported to the consumer, the join goes on",
+          "[tree][storage]") {
+  tree f{{}, std::make_shared<full_disk_store>()};
+  f.joined("room:a");
+  CHECK(f.log->count("storage_failed io_failed") == 1);
+  CHECK(f.log->count("joined room:a") == 1);
 }

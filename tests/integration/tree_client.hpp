@@ -80,6 +80,7 @@ inline caf::actor spawn_queue_consumer(caf::actor_system& sys,
       [q](peer_dead&) { q->push("peer_dead"); },
       [q](peer_status& e) { q->push("peer_status " + e.response); },
       [q](stopped& e) { q->push("stopped " + e.reason); },
+      [q](storage_failed& e) { q->push("storage_failed " + e.detail); },
     };
   });
 }
