@@ -319,6 +319,25 @@ void on_received(self_ptr self, socket_received& msg) {
   }
 }
 
+/// The network changed or the machine woke (seed 004): a waiting reconnect
+/// goes now, with the backoff curve restarted. After a wake, a socket from
+/// before the suspend is presumed dead (the server has long closed it) and
+/// is replaced at once; after a network change a working socket is kept,
+/// since liveness will notice if it went with the old address.
+void on_net_event(self_ptr self, bool woke) {
+  auto& st = self->state;
+  if (st.user_disconnected || st.cfg.offline)
+    return;
+  if (st.current == 0 && !st.opening) {
+    ++st.retry_token; // the pending retry timer is void
+    st.backoff.restart_curve();
+    connect(self);
+  } else if (woke && st.current != 0) {
+    st.backoff.on_network_event();
+    go_down(self, drop_cause::wake, std::nullopt); // retries with no delay
+  }
+}
+
 // -- the public interface -----------------------------------------------------------
 
 caf::result<caf::ok_atom> join(self_ptr self, std::string& topic, std::string& params) {
@@ -444,6 +463,7 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       emit(self, peer_dead{});
       go_down(self, drop_cause::heartbeat_timeout, std::nullopt);
     },
+    [self](net_event_atom, bool woke) { on_net_event(self, woke); },
     [self](retry_atom, uint64_t token) {
       auto& st = self->state;
       if (token == st.retry_token && !st.user_disconnected && st.current == 0)

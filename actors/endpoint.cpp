@@ -158,6 +158,11 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, endpoint_config cfg) {
         return self->delegate(st.connection, alive_atom::value);
       },
       [self](attach_atom, connection_actor& conn) { attach(self, std::move(conn)); },
+      [self](net_event_atom, bool woke) {
+        if (self->state.connection)
+          caf::anon_send(caf::actor_cast<net_event_sink>(self->state.connection),
+                         net_event_atom::value, woke);
+      },
       [self](forget_atom, std::string& topic) {
         if (self->state.topics.erase(topic) > 0)
           persist_topics(self);

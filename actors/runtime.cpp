@@ -11,6 +11,7 @@
 
 #include "actors/endpoint.hpp"
 #include "actors/profile_tree.hpp"
+#include "actors/system_watch.hpp"
 #include "protocol/url.hpp"
 #include "supervision/errors.hpp"
 
@@ -37,8 +38,10 @@ struct runtime_state {
   sup::dynamic_supervisor_actor trees; ///< the connections supervisor
   std::map<std::string, profile_entry> profiles; ///< the profile registry
   std::unordered_map<caf::actor_addr, std::string> tree_names;
+  std::unique_ptr<detail::system_watch> watch;
 
   ~runtime_state() {
+    watch.reset(); // its thread stops before anything it could notify goes
     // The runtime's end is every profile's end (their consumers get
     // `stopped` from nobody: the embedder ended the runtime itself).
     caf::anon_send_exit(trees, caf::exit_reason::user_shutdown);
@@ -174,6 +177,14 @@ runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
       st.transport = spawn_transport(self->system(), cfg.transport_settings);
       st.owns_transport = true;
     }
+    if (cfg.watch_system) {
+      // A weak address: the watcher must not keep the runtime alive.
+      st.watch = std::make_unique<detail::system_watch>(
+        [addr = self->address()](bool woke) {
+          if (auto rt = caf::actor_cast<caf::actor>(addr))
+            caf::anon_send(caf::actor_cast<runtime_actor>(rt), net_event_atom::value, woke);
+        });
+    }
     // Trees never restart: a tree that exceeded its intensity is a stopped
     // profile, reported to its consumer, not a crash loop one level up.
     st.trees = sup::spawn_dynamic_supervisor(self->system());
@@ -225,6 +236,10 @@ runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
         for (auto& [name, entry] : self->state.profiles)
           names.push_back(name);
         return names;
+      },
+      [self](net_event_atom, bool woke) {
+        for (auto& [name, entry] : self->state.profiles)
+          self->send(entry.endpoint, net_event_atom::value, woke);
       },
       [self](detail::tree_of_atom, const std::string& name) -> caf::result<caf::actor> {
         auto i = self->state.profiles.find(name);

@@ -63,7 +63,11 @@ using runtime_actor = caf::typed_actor<
   // Take the whole tree down and free the profile.
   caf::replies_to<stop_atom, std::string>::with<caf::ok_atom>,
   // The running profiles' names, sorted.
-  caf::replies_to<which_atom>::with<std::vector<std::string>>>;
+  caf::replies_to<which_atom>::with<std::vector<std::string>>,
+  // The network changed (false) or the machine woke (true): every waiting
+  // reconnect goes now. The runtime's own watcher sends this; an embedder
+  // with its own detection may too.
+  caf::reacts_to<net_event_atom, bool>>;
 
 struct runtime_config {
   /// The transport to use; by default the runtime starts its own
@@ -72,6 +76,9 @@ struct runtime_config {
   transport_config transport_settings;
   /// Requests an endpoint holds while its connection restarts.
   size_t max_waiting_requests = 1024;
+  /// Watch netlink and the clocks for network changes and wake-ups (one
+  /// thread). Off in tests on the deterministic scheduler.
+  bool watch_system = true;
 };
 
 namespace detail {

@@ -57,6 +57,9 @@ using sender_actor = caf::typed_actor<caf::replies_to<
 /// connection, and of topics the server ended.
 using endpoint_actor = connection_actor::extend<
   caf::reacts_to<attach_atom, connection_actor>,
-  caf::reacts_to<forget_atom, std::string>>;
+  caf::reacts_to<forget_atom, std::string>, caf::reacts_to<net_event_atom, bool>>;
+
+/// Who hears of network changes and wake-ups: endpoints and connections.
+using net_event_sink = caf::typed_actor<caf::reacts_to<net_event_atom, bool>>;
 
 } // namespace tether::detail

@@ -75,6 +75,12 @@ public:
   /// The network changed or the machine woke: the next attempt goes at once.
   void on_network_event();
 
+  /// An attempt goes now, outside the curve (a waiting retry was sent early
+  /// after a network event): the curve starts over from `initial`.
+  void restart_curve() noexcept {
+    attempts_ = 0;
+  }
+
   uint32_t attempts() const noexcept {
     return attempts_;
   }

@@ -16,6 +16,7 @@ TEST_CASE("my bot reconnects and rejoins after the server drops it") {
 
   runtime_config rc;
   rc.transport = transport;                 // the scripted one
+  rc.watch_system = false;                  // no threads on virtual time
   auto runtime = t.own(spawn_runtime(t.sys(), rc));
   profile_config p;
   p.profile = "bot";

@@ -36,6 +36,7 @@ struct tree {
       cfg.url = "ws://hub.test/socket/websocket";
     runtime_config rc;
     rc.transport = transport;
+    rc.watch_system = false; // no threads on the deterministic scheduler
     runtime = t.own(spawn_runtime(t.sys(), rc));
     profile_config pc;
     pc.profile = "test";

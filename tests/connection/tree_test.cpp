@@ -374,3 +374,41 @@ TEST_CASE("a store that refuses a write is reported to the consumer, the join go
   CHECK(f.log->count("storage_failed io_failed") == 1);
   CHECK(f.log->count("joined room:a") == 1);
 }
+
+TEST_CASE("a network change sends a waiting reconnect at once and restarts the curve",
+          "[tree][network]") {
+  tree f;
+  f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
+  f.t.advance(1s);
+  f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
+  f.t.advance(2s);
+  f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
+  CHECK(f.log->lines.back() == "reconnecting 3 4000ms connect_error");
+  auto attempts = f.peer.state().opened.size();
+  caf::anon_send(f.runtime, net_event_atom::value, false);
+  f.t.run();
+  CHECK(f.peer.state().opened.size() == attempts + 1); // no virtual time passed
+  // the pending 4 s retry was cancelled: nothing more opens when it is due
+  f.t.advance(4s);
+  CHECK(f.peer.state().opened.size() == attempts + 1);
+  // the curve starts over: the next failure waits 1 s
+  f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
+  CHECK(f.log->lines.back() == "reconnecting 1 1000ms connect_error");
+}
+
+TEST_CASE("after a wake-up an open socket is replaced at once, after a network change "
+          "it is kept",
+          "[tree][network]") {
+  tree f;
+  auto id = f.joined();
+  caf::anon_send(f.runtime, net_event_atom::value, false);
+  f.t.run();
+  CHECK(f.peer.latest() == id); // a working socket survives an address change
+  CHECK(f.peer.live_sockets() == 1);
+  caf::anon_send(f.runtime, net_event_atom::value, true);
+  f.t.run();
+  CHECK(f.log->lines.back() == "reconnecting 1 0ms wake");
+  CHECK(f.peer.state().closed.back().first == id);
+  f.t.advance(0s);
+  CHECK(f.peer.latest() != id); // a new socket, with no wait
+}

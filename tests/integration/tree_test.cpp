@@ -31,7 +31,9 @@ TEST_CASE("a frozen hub is found dead within interval plus timeout, and the clie
           "[integration][tree]") {
   // Relay mode: every heartbeat reply carries peer state, so the test sees
   // (as peer_status) that the hub has answered a heartbeat before it freezes.
-  hub_process hub{{"--relay", "--heartbeat-interval-ms", "500"}};
+  // The hub's own silence limit (1.5 x 5 s) stays far from the client's
+  // 500 ms heartbeat, so the hub never closes the socket before the freeze.
+  hub_process hub{{"--relay", "--heartbeat-interval-ms", "5000"}};
   tree_client c;
   auto q = std::make_shared<event_queue>();
   auto cfg = tree_client::config_for(hub);
