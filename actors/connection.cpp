@@ -407,6 +407,10 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
            caf::timespan timeout) {
       return accept_push(self, topic, event, payload, timeout);
     },
+    [self](push_atom, std::string& topic, std::string& event, std::string& payload,
+           caf::timespan timeout, idempotency_key& key) {
+      return accept_push(self, topic, event, payload, timeout, key.value);
+    },
     [self](disconnect_atom) {
       auto& st = self->state;
       st.user_disconnected = true;

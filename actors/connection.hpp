@@ -11,6 +11,7 @@
 #include <string>
 
 #include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -42,10 +43,23 @@ struct connection_config {
   size_t max_queued_pushes = 1024;
   /// A topic's sender stops after this long without a push.
   caf::timespan sender_idle{std::chrono::seconds{60}};
+  /// The payload member that carries a push's idempotency key.
+  std::string idempotency_field = "idempotency_key";
   /// Sandbox (seed 003): no socket; joins succeed, pushes succeed at once
   /// with a minted id, nothing leaves the process.
   bool offline = false;
 };
+
+/// A push's idempotency key (a distinct type, so it cannot be mistaken for
+/// another string argument).
+struct idempotency_key {
+  std::string value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_key& x) {
+  return f(caf::meta::type_name("idempotency_key"), x.value);
+}
 
 using connection_actor = caf::typed_actor<
   // Join `topic` with `params` (JSON) now and after every reconnect; the
@@ -55,6 +69,11 @@ using connection_actor = caf::typed_actor<
   // Ack-on-send: the server's ok response, or a push_errc error.
   caf::replies_to<push_atom, std::string, std::string, std::string,
                   caf::timespan>::with<std::string>,
+  // The same, with an idempotency key: it is added to the payload object,
+  // and a push made while another with the same key is unresolved shares
+  // that push's outcome instead of sending a second frame.
+  caf::replies_to<push_atom, std::string, std::string, std::string, caf::timespan,
+                  idempotency_key>::with<std::string>,
   // Close the socket and stop retrying / start again.
   caf::replies_to<disconnect_atom>::with<caf::ok_atom>,
   caf::replies_to<connect_atom>::with<caf::ok_atom>,

@@ -19,7 +19,8 @@ void emit(self_ptr self, Event ev) {
 
 /// Accepts a push from the application (ack-on-send).
 caf::result<std::string> accept_push(self_ptr self, std::string& topic, std::string& event,
-                                     std::string& payload, caf::timespan timeout);
+                                     std::string& payload, caf::timespan timeout,
+                                     const std::string& key = {});
 
 /// Sends the queued pushes of `topic`, in order, now that it is joined.
 void flush_outbox(self_ptr self, const std::string& topic);

@@ -6,6 +6,7 @@
 
 #include "actors/connection_ops.hpp"
 #include "actors/sender.hpp"
+#include "protocol/idempotency.hpp"
 #include "protocol/json_check.hpp"
 
 namespace tether::detail {
@@ -146,22 +147,46 @@ caf::error push_error(const protocol::resolved_push& r) {
 } // namespace
 
 void resolve(connection_state& st, const protocol::resolved_push& r) {
+  auto deliver = [&r](caf::typed_response_promise<std::string>& rp) {
+    if (r.outcome == protocol::push_outcome::ok)
+      rp.deliver(r.response);
+    else
+      rp.deliver(push_error(r));
+  };
+  if (auto k = st.key_of.find(r.ticket); k != st.key_of.end()) {
+    st.keys.erase(k->second); // the key is free for a retry now
+    st.key_of.erase(k);
+  }
+  auto [lo, hi] = st.also_waiting.equal_range(r.ticket);
+  for (auto j = lo; j != hi; ++j)
+    deliver(j->second);
+  st.also_waiting.erase(lo, hi);
   auto i = st.waiting.find(r.ticket);
   if (i == st.waiting.end())
     return;
   auto rp = std::move(i->second);
   st.waiting.erase(i);
-  if (r.outcome == protocol::push_outcome::ok)
-    rp.deliver(r.response);
-  else
-    rp.deliver(push_error(r));
+  deliver(rp);
 }
 
 caf::result<std::string> accept_push(self_ptr self, std::string& topic, std::string& event,
-                                     std::string& payload, caf::timespan timeout) {
+                                     std::string& payload, caf::timespan timeout,
+                                     const std::string& key) {
   auto& st = self->state;
   if (protocol::check_json(payload, protocol::default_max_json_depth))
     return make_error(push_errc::invalid_payload);
+  if (!key.empty()) {
+    if (auto same = st.keys.find(key); same != st.keys.end()) {
+      // A retry of a push still in flight: one frame, one outcome for both.
+      auto rp = self->make_response_promise<std::string>();
+      st.also_waiting.emplace(same->second, rp);
+      return rp;
+    }
+    auto keyed = protocol::add_idempotency_key(payload, st.cfg.idempotency_field, key);
+    if (!keyed)
+      return make_error(push_errc::invalid_payload); // not an object: no place for it
+    payload = std::move(*keyed);
+  }
   if (st.cfg.offline) // sandbox: accepted as a confirmed push would be
     return "{\"id\":\"offline-" + std::to_string(++st.offline_ids) + "\"}";
   if (st.acks.size() >= st.cfg.max_queued_pushes)
@@ -171,6 +196,10 @@ caf::result<std::string> accept_push(self_ptr self, std::string& topic, std::str
   auto ticket = st.next_ticket++;
   auto rp = self->make_response_promise<std::string>();
   st.waiting.emplace(ticket, rp);
+  if (!key.empty()) {
+    st.keys.emplace(key, ticket);
+    st.key_of.emplace(ticket, key);
+  }
   st.acks.add(ticket, topic, self->clock().now() + timeout);
   self->delayed_send(self, timeout, sweep_atom::value);
   queued_push p{ticket, std::move(topic), std::move(event), std::move(payload)};

@@ -99,6 +99,11 @@ struct connection_state {
   protocol::ack_table acks;
   uint64_t next_ticket = 1;
   std::unordered_map<uint64_t, caf::typed_response_promise<std::string>> waiting;
+  /// Callers that repeated an unresolved push's idempotency key: they get
+  /// that push's outcome.
+  std::unordered_multimap<uint64_t, caf::typed_response_promise<std::string>> also_waiting;
+  std::unordered_map<std::string, uint64_t> keys; ///< idempotency key -> ticket
+  std::unordered_map<uint64_t, std::string> key_of;
   std::deque<queued_push> outbox; ///< pushes waiting for their topic to join
   std::unordered_map<std::string, sender_slot> senders;
   std::unordered_map<caf::actor_addr, std::string> sender_topics; ///< monitored

@@ -137,6 +137,18 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, endpoint_config cfg) {
         return self->delegate(st.connection, push_atom::value, std::move(topic),
                               std::move(event), std::move(payload), timeout);
       },
+      [self](push_atom, std::string& topic, std::string& event, std::string& payload,
+             caf::timespan timeout, idempotency_key& key) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (!st.connection)
+          return forward_or_wait<std::string>(
+            self,
+            relay<std::string>(self, push_atom::value, topic, event, payload, timeout, key),
+            make_error(push_errc::never_sent));
+        return self->delegate(st.connection, push_atom::value, std::move(topic),
+                              std::move(event), std::move(payload), timeout,
+                              std::move(key));
+      },
       [self](disconnect_atom) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         st.disconnected = true;

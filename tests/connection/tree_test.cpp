@@ -412,3 +412,36 @@ TEST_CASE("after a wake-up an open socket is replaced at once, after a network c
   f.t.advance(0s);
   CHECK(f.peer.latest() != id); // a new socket, with no wait
 }
+
+TEST_CASE("a push with an idempotency key carries it, and a retry while it is in flight "
+          "shares its outcome",
+          "[tree][idempotency]") {
+  tree f;
+  auto id = f.joined();
+  f.peer.take_sent();
+  auto keyed = [&](const std::string& key) {
+    auto slot = f.t.request_async<std::string>(f.conn, push_atom::value, std::string{"room:a"},
+                                               std::string{"pay"}, std::string{R"({"n":1})"},
+                                               caf::timespan{0}, idempotency_key{key});
+    f.t.run();
+    return slot;
+  };
+  auto first = keyed("order-7");
+  auto retry = keyed("order-7"); // the caller retried before an answer came
+  CHECK(f.peer.take_sent()
+        == lines{R"(["1","2","room:a","pay",{"n":1,"idempotency_key":"order-7"}])"});
+  f.peer.say(id, reply("1", "2", "room:a", "ok", R"({"paid":true})"));
+  REQUIRE(first->has_value());
+  REQUIRE(retry->has_value());
+  CHECK(**first == std::string{R"({"paid":true})"});
+  CHECK(**retry == std::string{R"({"paid":true})"});
+  // resolved: the key is free, a later push with it is sent again (the
+  // server decides what a repeated key means)
+  auto later = keyed("order-7");
+  CHECK(f.peer.take_sent().size() == 1);
+  auto not_object = f.t.request<std::string>(f.conn, push_atom::value, std::string{"room:a"},
+                                             std::string{"pay"}, std::string{"[1]"},
+                                             caf::timespan{0}, idempotency_key{"k"});
+  CHECK(not_object->error() == make_error(push_errc::invalid_payload));
+  (void) later;
+}
