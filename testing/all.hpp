@@ -8,7 +8,10 @@
 //   scripted_transport    stands in for the libwebsockets transport; the
 //   + scripted_peer       test opens, feeds, closes and fails sockets
 //   recording_consumer    turns every event into a line of an event_log
+//   hub_process           runs tether-hub on a free loopback port, for
+//                         integration tests: restart, freeze (SIGSTOP), thaw
 
 #include "testing/deterministic_system.hpp"
+#include "testing/hub_process.hpp"
 #include "testing/recording_consumer.hpp"
 #include "testing/scripted_transport.hpp"

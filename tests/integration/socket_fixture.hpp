@@ -10,7 +10,7 @@
 #include "actors/transport.hpp"
 #include "protocol/phoenix_json.hpp"
 #include "protocol/reply.hpp"
-#include "support/hub_process.hpp"
+#include "testing/hub_process.hpp"
 
 namespace tether::testing {
 

@@ -16,7 +16,7 @@
 
 #include "actors/events.hpp"
 #include "actors/runtime.hpp"
-#include "support/hub_process.hpp"
+#include "testing/hub_process.hpp"
 
 namespace tether::testing {
 

@@ -1,4 +1,6 @@
-#include "support/hub_process.hpp"
+#include "testing/hub_process.hpp"
+
+#include <cstdlib>
 
 #include <csignal>
 #include <cstdio>
@@ -15,7 +17,13 @@ extern char** environ;
 namespace tether::testing {
 
 std::string hub_process::binary() {
+  if (auto* path = std::getenv("TETHER_HUB_BINARY"))
+    return path;
+#ifdef TETHER_HUB_BINARY
   return TETHER_HUB_BINARY;
+#else
+  return "tether-hub";
+#endif
 }
 
 hub_process::hub_process(std::vector<std::string> args, int port)
@@ -53,7 +61,7 @@ void hub_process::start() {
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  auto rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  auto rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
   if (rc != 0) {

@@ -32,7 +32,8 @@ public:
   void freeze();   ///< SIGSTOP: socket open, nothing answers
   void thaw();     ///< SIGCONT
 
-  /// Path of the tether-hub binary (set by CMake).
+  /// The tether-hub binary: $TETHER_HUB_BINARY, else the one this build
+  /// made, else `tether-hub` on the PATH.
   static std::string binary();
 
 private:
