@@ -9,6 +9,7 @@
 #include "protocol/json_check.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/router.hpp"
+#include "supervision/errors.hpp"
 
 namespace tether::detail {
 
@@ -391,7 +392,8 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
   // A crash reaches the consumer as an event, never as an exit signal.
   self->attach_functor([consumer = st.links.consumer, &sys = self->system()](
                          const caf::error& reason) {
-    if (consumer && reason && reason != caf::exit_reason::user_shutdown)
+    // unreachable: the system is shutting down and nothing refers to it.
+    if (consumer && !sup::is_clean_exit(reason) && reason != caf::exit_reason::unreachable)
       caf::anon_send(consumer, disconnected{"connection ended: " + sys.render(reason)});
   });
   if (st.links.endpoint) // the restart-safe handle now leads here

@@ -54,17 +54,16 @@ void tick(self_ptr self, uint64_t run) {
       auto bytes = st.codec.encode_heartbeat(ref);
       if (!bytes)
         return;
+      // Liveness hears of the ping first: the pong cannot arrive before it.
+      self->send(st.liveness, ping_sent_atom::value, socket, ref);
       self->request(st.transport, caf::infinite, send_atom::value, socket, false,
                     std::move(*bytes))
-        .then(
-          [self, socket, ref](caf::ok_atom) {
-            if (self->state.socket == socket)
-              self->send(self->state.liveness, ping_sent_atom::value, socket, ref);
-          },
-          [self, run](caf::error&) {
-            if (run == self->state.run)
-              stop(self); // quietly (seed 000)
-          });
+        .then([](caf::ok_atom) {},
+              [self, socket, run, ref](caf::error&) {
+                self->send(self->state.liveness, ping_void_atom::value, socket, ref);
+                if (run == self->state.run)
+                  stop(self); // quietly (seed 000)
+              });
     });
 }
 

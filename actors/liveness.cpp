@@ -44,6 +44,10 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
         auto check_at = st.judge.on_ping(nonce, now);
         self->delayed_send(self, check_at - now, check_atom::value, socket, nonce);
       },
+      [self](ping_void_atom, socket_id socket, std::string& nonce) {
+        if (socket == self->state.socket)
+          self->state.judge.on_void(nonce);
+      },
       [self](pong_atom, socket_id socket, std::string& nonce) {
         // A mismatched or late pong proves nothing about the ping out.
         if (socket == self->state.socket)
@@ -53,10 +57,12 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
         if (socket == self->state.socket)
           self->state.judge.on_activity();
       },
-      [self](check_atom, socket_id socket, std::string&) {
+      [self](check_atom, socket_id socket, std::string& nonce) {
         auto& st = self->state;
-        if (socket != st.socket)
-          return; // a check of a socket we no longer watch
+        // A check of a socket we no longer watch, or of a voided ping
+        // whose successor is already out (that one has its own check).
+        if (socket != st.socket || !st.judge.awaiting(nonce))
+          return;
         if (st.judge.on_check() == protocol::verdict::dead) {
           st.socket = 0;
           self->send(st.connection, peer_dead_atom::value, socket);

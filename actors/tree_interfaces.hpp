@@ -26,6 +26,7 @@ using hb_stop_atom = caf::atom_constant<caf::atom("hb_stop")>;
 using activity_atom = caf::atom_constant<caf::atom("activity")>;
 using ping_sent_atom = caf::atom_constant<caf::atom("ping_sent")>;
 using pong_atom = caf::atom_constant<caf::atom("pong")>;
+using ping_void_atom = caf::atom_constant<caf::atom("ping_void")>;
 using watch_atom = caf::atom_constant<caf::atom("lv_watch")>;
 using peer_dead_atom = caf::atom_constant<caf::atom("peer_dead")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
@@ -39,7 +40,11 @@ using heartbeat_actor = caf::typed_actor<
 /// The liveness judge's actor: watches one socket at a time (0: none).
 using liveness_actor = caf::typed_actor<
   caf::reacts_to<watch_atom, socket_id>,
+  // Told before the ping's frame reaches the transport, so that its pong,
+  // which travels transport -> connection -> liveness, can never overtake it.
   caf::reacts_to<ping_sent_atom, socket_id, std::string>,
+  // The ping's frame never left (the send failed): nothing to judge.
+  caf::reacts_to<ping_void_atom, socket_id, std::string>,
   caf::reacts_to<pong_atom, socket_id, std::string>,
   caf::reacts_to<activity_atom, socket_id>>;
 

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   profile_config profile;
   profile.profile = "demo";
   profile.connection.url = argc > 1 ? argv[1] : "ws://127.0.0.1:4000/socket/websocket";
-  profile.consumer = sys.spawn([]() -> caf::behavior {
+  profile.consumer = sys.spawn([](caf::event_based_actor* consumer) -> caf::behavior {
+    consumer->set_default_handler(caf::drop); // the events this one ignores
     return {[](topic_joined& e) { std::cout << "joined " << e.topic << "\n"; },
             [](disconnected& e) { std::cout << "down: " << e.cause << "\n"; }};
   });

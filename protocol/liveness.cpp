@@ -17,6 +17,11 @@ bool liveness_judge::on_pong(std::string_view nonce) {
   return true;
 }
 
+void liveness_judge::on_void(std::string_view nonce) {
+  if (outstanding_ && *outstanding_ == nonce)
+    outstanding_.reset();
+}
+
 void liveness_judge::on_activity() {
   heard_since_ = true;
 }

@@ -43,6 +43,9 @@ public:
   /// A pong arrived. True if it answered the outstanding ping.
   bool on_pong(std::string_view nonce);
 
+  /// The ping with `nonce` never left (its send failed): it is not judged.
+  void on_void(std::string_view nonce);
+
   /// Any inbound frame: a sign of life.
   void on_activity();
 
@@ -57,6 +60,11 @@ public:
   /// A ping is out and its check has not run yet.
   bool awaiting() const noexcept {
     return outstanding_.has_value();
+  }
+
+  /// The ping out is the one with `nonce`.
+  bool awaiting(std::string_view nonce) const noexcept {
+    return outstanding_ && *outstanding_ == nonce;
   }
 
   bool ever_answered() const noexcept {

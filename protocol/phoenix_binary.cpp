@@ -94,6 +94,10 @@ decode_result decode_binary(std::string_view bytes, binary_origin from) {
   }
   if (!ok)
     return unexpected{codec_errc::truncated_binary};
+  // Replies have a kind of their own: a push or broadcast calling itself
+  // phx_reply would be routed as a reply to somebody's ref.
+  if (kind != static_cast<uint8_t>(binary_kind::reply) && f.event == "phx_reply")
+    return unexpected{codec_errc::bad_event};
   return f;
 }
 

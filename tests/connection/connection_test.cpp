@@ -166,6 +166,45 @@ TEST_CASE("a peer that stops answering heartbeats is declared dead after the "
   CHECK(f.peer.latest() == id + 1);
 }
 
+TEST_CASE("a heartbeat reply that overtakes the transport's confirmation of "
+          "the heartbeat still counts as the peer's answer",
+          "[connection]") {
+  // On loopback the hub's reply can reach the connection before the
+  // transport confirms the send. Were that reply ignored, the peer would
+  // count as never having answered and would never be found dead.
+  connection_config cfg;
+  cfg.liveness.timeout = 10s;
+  cfg.liveness.max_missed = 0;
+  tree f{cfg};
+  auto id = f.joined();
+  f.peer.state().hold_sends = true;
+  f.t.advance(30s); // heartbeat "2" is with the transport, not yet confirmed
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.peer.state().hold_sends = false;
+  f.peer.release_held();
+  f.t.advance(30s); // heartbeat "3": the hub has gone silent
+  f.t.advance(10s);
+  CHECK(f.log->count("peer_dead") == 1);
+}
+
+TEST_CASE("a heartbeat the transport refuses is not held against the peer",
+          "[connection]") {
+  connection_config cfg;
+  cfg.liveness.timeout = 10s;
+  cfg.liveness.max_missed = 0;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(30s);
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.peer.state().refuse_sends = true;
+  f.t.advance(30s); // heartbeat "3" refused: the heartbeat stops quietly
+  f.t.advance(10s);
+  CHECK(f.log->count("peer_dead") == 0);
+  CHECK(f.peer.state().closed.empty());
+  f.t.advance(5min);
+  CHECK(f.log->count("peer_dead") == 0);
+}
+
 TEST_CASE("a peer that never answers heartbeats is never torn down for silence",
           "[connection]") {
   connection_config cfg;

@@ -23,7 +23,6 @@ for _ in $(seq 100); do
   sleep 0.1 # waiting for the hub process to print its port
 done
 [ -n "$url" ]
-out=$("$work/examples/embed_phoenix" "$url")
+out=$("$work/examples/embed_phoenix" "$url") || { echo "embed_phoenix failed: $out"; exit 1; }
 echo "$out"
-grep -q '^joined room:lobby$' <<<"$out"
 grep -q '^reply {"hello":"world"}$' <<<"$out"

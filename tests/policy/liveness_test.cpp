@@ -97,3 +97,19 @@ TEST_CASE("the dynamic heartbeat is fast while active and slow when idle",
   CHECK(heartbeat_interval(dynamic, t0, t0 + 15min) == 30s);
   CHECK(heartbeat_interval(dynamic, std::nullopt, t0) == 30s);
 }
+
+TEST_CASE("a ping whose send failed is withdrawn: it is neither a miss nor "
+          "the ping a later check judges",
+          "[policy]") {
+  liveness_judge j{{30s, 10s, 0}};
+  j.on_ping("a", t0);
+  j.on_pong("a");
+  j.on_check();
+  j.on_ping("b", t0 + 30s);
+  j.on_void("x"); // not the ping out: no effect
+  CHECK(j.awaiting("b"));
+  j.on_void("b");
+  CHECK_FALSE(j.awaiting());
+  CHECK(j.on_check() == verdict::alive);
+  CHECK(j.missed() == 0);
+}

@@ -71,3 +71,12 @@ TEST_CASE("bad binary frames have typed errors", "[protocol]") {
   CHECK(encode_binary(no_ref, binary_origin::client).error()
         == codec_errc::missing_ref);
 }
+
+TEST_CASE("a binary push or broadcast named phx_reply is a bad_event, not a reply",
+          "[protocol]") {
+  // found by the fuzzer: it decoded as a push and re-encoded as a reply
+  CHECK(decode_binary("\x00\x00\x00\x09phx_reply"s, binary_origin::server).error()
+        == codec_errc::bad_event);
+  CHECK(decode_binary("\x02\x00\x09phx_reply"s, binary_origin::server).error()
+        == codec_errc::bad_event);
+}

@@ -1,0 +1,342 @@
+// Whole-tree benchmarks against tether-hub on loopback. Each mode prints
+// "key value" lines that bench/run turns into the report.
+//   tree_bench roundtrip N        sequential push -> reply through one tree
+//   tree_bench pipelined N W C    N pushes, W in flight per connection, C trees
+//   tree_bench scale T            T joined trees: time to join, memory, idle CPU
+//   tree_bench storm T JITTER     T trees, hub restarted: time to rejoin, attempt rate
+//   tree_bench supervision N      crash -> rejoined latency; trees started per second
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+
+#include "actors/runtime.hpp"
+#include "supervision/supervisor.hpp"
+#include "testing/hub_process.hpp"
+
+using namespace tether;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+void emit(const std::string& key, double value) {
+  std::printf("%s %.3f\n", key.c_str(), value);
+  std::fflush(stdout);
+}
+
+double percentile(std::vector<double> xs, double p) {
+  if (xs.empty())
+    return 0;
+  std::sort(xs.begin(), xs.end());
+  auto i = static_cast<size_t>(p * static_cast<double>(xs.size() - 1));
+  return xs[i];
+}
+
+/// Counts the events every consumer of the process saw, by kind.
+struct event_counts {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::map<std::string, size_t> n;
+  std::vector<clock_type::time_point> attempts; ///< when each retry was due
+
+  void add(const std::string& kind) {
+    std::lock_guard<std::mutex> guard{mtx};
+    ++n[kind];
+    cv.notify_all();
+  }
+
+  bool wait(const std::string& kind, size_t count, std::chrono::seconds limit) {
+    std::unique_lock<std::mutex> guard{mtx};
+    return cv.wait_for(guard, limit, [&] { return n[kind] >= count; });
+  }
+
+  size_t get(const std::string& kind) {
+    std::lock_guard<std::mutex> guard{mtx};
+    return n[kind];
+  }
+};
+
+caf::actor spawn_counter(caf::actor_system& sys, event_counts& counts) {
+  return sys.spawn([&counts](caf::event_based_actor* self) -> caf::behavior {
+    self->set_default_handler(caf::drop);
+    return {
+      [&](topic_joined&) { counts.add("joined"); },
+      [&](connected&) { counts.add("connected"); },
+      [&](disconnected&) { counts.add("disconnected"); },
+      [&](reconnect_scheduled& e) {
+        std::lock_guard<std::mutex> guard{counts.mtx};
+        counts.attempts.push_back(clock_type::now() + e.delay);
+      },
+    };
+  });
+}
+
+struct bench_client {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::scoped_actor> self;
+  runtime_actor runtime;
+  event_counts counts;
+  caf::actor consumer;
+
+  bench_client() {
+    add_error_categories(cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    self = std::make_unique<caf::scoped_actor>(*sys);
+    runtime_config rc;
+    rc.watch_system = false;
+    runtime = spawn_runtime(*sys, rc);
+    consumer = spawn_counter(*sys, counts);
+  }
+
+  ~bench_client() {
+    (*self)->send_exit(runtime, caf::exit_reason::user_shutdown);
+    (*self)->send_exit(consumer, caf::exit_reason::user_shutdown);
+    self.reset();
+  }
+
+  connection_actor start(const std::string& name, const testing::hub_process& hub,
+                         bool jitter = true) {
+    profile_config pc;
+    pc.profile = name;
+    pc.connection.url = "ws://127.0.0.1:" + std::to_string(hub.port()) + "/socket/websocket";
+    pc.connection.backoff.full_jitter = jitter;
+    pc.connection.join_timeout = 60s;
+    pc.connection.socket.connect_timeout = 30s;
+    pc.consumer = consumer;
+    connection_actor out;
+    (*self)->request(runtime, 60s, start_atom::value, pc)
+      .receive([&](connection_actor& h) { out = h; },
+               [&](caf::error& e) { std::fprintf(stderr, "%s\n", sys->render(e).c_str()); });
+    (*self)->request(out, 60s, join_atom::value, std::string{"room:bench"}, std::string{"{}"})
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+    return out;
+  }
+};
+
+/// Resident memory of this process in KiB.
+double rss_kib() {
+  std::ifstream status{"/proc/self/status"};
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      double kib;
+      status >> kib;
+      return kib;
+    }
+    std::getline(status, key);
+  }
+  return 0;
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
+         + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+void roundtrip(int n) {
+  testing::hub_process hub;
+  bench_client c;
+  auto conn = c.start("rt", hub);
+  c.counts.wait("joined", 1, 30s);
+  std::vector<double> us;
+  us.reserve(static_cast<size_t>(n));
+  auto begin = clock_type::now();
+  for (int i = 0; i < n; ++i) {
+    auto t0 = clock_type::now();
+    (*c.self)
+      ->request(conn, 30s, push_atom::value, std::string{"room:bench"}, std::string{"echo"},
+                std::string{R"({"n":1})"}, caf::timespan{0})
+      .receive([](std::string&) {}, [](caf::error&) {});
+    us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+  }
+  auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
+  emit("rt.tether.rate", n / secs);
+  emit("rt.tether.p50_us", percentile(us, 0.5));
+  emit("rt.tether.p99_us", percentile(us, 0.99));
+}
+
+void pipelined(int total, int window, int conns) {
+  testing::hub_process hub;
+  bench_client c;
+  std::vector<connection_actor> trees;
+  for (int i = 0; i < conns; ++i)
+    trees.push_back(c.start("p" + std::to_string(i), hub));
+  c.counts.wait("joined", static_cast<size_t>(conns), 60s);
+  std::atomic<int> done{0};
+  std::atomic<int> failed{0};
+  std::mutex mtx;
+  std::condition_variable cv;
+  auto begin = clock_type::now();
+  // One driver actor per connection keeps `window` pushes in flight.
+  auto per_conn = total / conns;
+  for (auto& tree : trees) {
+    c.sys->spawn([&, tree, per_conn](caf::event_based_actor* self) {
+      auto sent = std::make_shared<int>(0);
+      auto next = std::make_shared<std::function<void()>>();
+      *next = [&, self, tree, sent, next, per_conn] {
+        if (*sent >= per_conn)
+          return;
+        ++*sent;
+        self->request(tree, caf::infinite, push_atom::value, std::string{"room:bench"},
+                      std::string{"echo"}, std::string{R"({"n":1})"}, caf::timespan{0})
+          .then(
+            [&, next](std::string&) {
+              if (++done == total) {
+                std::lock_guard<std::mutex> guard{mtx};
+                cv.notify_all();
+              }
+              (*next)();
+            },
+            [&, next](caf::error&) {
+              ++failed;
+              if (++done == total) {
+                std::lock_guard<std::mutex> guard{mtx};
+                cv.notify_all();
+              }
+              (*next)();
+            });
+      };
+      for (int i = 0; i < window; ++i)
+        (*next)();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> guard{mtx};
+    cv.wait_for(guard, 300s, [&] { return done.load() >= per_conn * conns; });
+  }
+  auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
+  auto key = conns == 1 ? std::string{"pipe1"} : "pipe" + std::to_string(conns);
+  emit(key + ".tether.rate", done.load() / secs);
+  emit(key + ".tether.failed", failed.load());
+}
+
+void scale(int trees) {
+  testing::hub_process hub;
+  bench_client c;
+  auto rss0 = rss_kib();
+  std::vector<connection_actor> handles;
+  auto begin = clock_type::now();
+  for (int i = 0; i < trees; ++i)
+    handles.push_back(c.start("s" + std::to_string(i), hub));
+  bool all = c.counts.wait("joined", static_cast<size_t>(trees), 600s);
+  auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
+  emit("scale.tether.joined", static_cast<double>(c.counts.get("joined")));
+  emit("scale.tether.join_s", all ? secs : -1);
+  std::this_thread::sleep_for(2s); // let allocations settle before measuring
+  emit("scale.tether.kib_per_tree", (rss_kib() - rss0) / trees);
+  auto cpu0 = cpu_seconds();
+  auto idle = 10s; // a measurement window, not a synchronisation
+  std::this_thread::sleep_for(idle);
+  emit("scale.tether.idle_cpu_pct", 100.0 * (cpu_seconds() - cpu0) / 10.0);
+}
+
+void storm(int trees, bool jitter) {
+  testing::hub_process hub;
+  bench_client c;
+  for (int i = 0; i < trees; ++i)
+    c.start("r" + std::to_string(i), hub, jitter);
+  c.counts.wait("joined", static_cast<size_t>(trees), 600s);
+  {
+    std::lock_guard<std::mutex> guard{c.counts.mtx};
+    c.counts.attempts.clear();
+  }
+  auto begin = clock_type::now();
+  hub.restart();
+  bool all = c.counts.wait("joined", static_cast<size_t>(2 * trees), 600s);
+  auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
+  std::map<long, int> per_second;
+  {
+    std::lock_guard<std::mutex> guard{c.counts.mtx};
+    for (auto& t : c.counts.attempts)
+      ++per_second[std::chrono::duration_cast<std::chrono::seconds>(t - begin).count()];
+  }
+  int peak = 0;
+  for (auto& [s, n] : per_second)
+    peak = std::max(peak, n);
+  auto key = std::string{"storm."} + (jitter ? "jitter" : "nojitter");
+  emit(key + ".recover_s", all ? secs : -1);
+  emit(key + ".peak_attempts_per_s", peak);
+}
+
+void supervision(int n) {
+  testing::hub_process hub;
+  bench_client c;
+  c.start("victim", hub);
+  c.counts.wait("joined", 1, 30s);
+  std::vector<double> ms;
+  for (int i = 0; i < n; ++i) {
+    caf::actor tree;
+    (*c.self)->request(caf::actor_cast<detail::runtime_impl>(c.runtime), 10s,
+                       detail::tree_of_atom::value, std::string{"victim"})
+      .receive([&](caf::actor& t) { tree = t; }, [](caf::error&) {});
+    caf::actor conn;
+    (*c.self)->request(caf::actor_cast<sup::supervisor_actor>(tree), 10s, sup::which_atom::value)
+      .receive(
+        [&](std::vector<sup::child_info>& kids) {
+          for (auto& k : kids)
+            if (k.id == "connection")
+              conn = k.handle;
+        },
+        [](caf::error&) {});
+    auto joined = c.counts.get("joined");
+    auto t0 = clock_type::now();
+    caf::anon_send_exit(conn, caf::exit_reason::kill);
+    c.counts.wait("joined", joined + 1, 30s);
+    ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+    std::this_thread::sleep_for(2s); // stay under the tree's restart intensity (3 in 5 s)
+  }
+  emit("sup.crash_to_rejoin_ms", percentile(ms, 0.5));
+  // Trees started per second (started, not yet connected).
+  constexpr int starts = 1000;
+  auto begin = clock_type::now();
+  for (int i = 0; i < starts; ++i) {
+    profile_config pc;
+    pc.profile = "t" + std::to_string(i);
+    pc.connection.offline = true; // the tree's own start, without the network
+    (*c.self)->request(c.runtime, 60s, start_atom::value, pc)
+      .receive([](connection_actor&) {}, [](caf::error&) {});
+  }
+  auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
+  emit("sup.trees_per_s", starts / secs);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: tree_bench roundtrip|pipelined|scale|storm|supervision ...\n");
+    return 2;
+  }
+  std::string mode = argv[1];
+  auto arg = [&](int i, int fallback) { return argc > i ? std::atoi(argv[i]) : fallback; };
+  if (mode == "roundtrip")
+    roundtrip(arg(2, 5000));
+  else if (mode == "pipelined")
+    pipelined(arg(2, 50000), arg(3, 100), arg(4, 1));
+  else if (mode == "scale")
+    scale(arg(2, 10000));
+  else if (mode == "storm")
+    storm(arg(2, 10000), arg(3, 1) != 0);
+  else if (mode == "supervision")
+    supervision(arg(2, 5));
+  else
+    return 2;
+  return 0;
+}
