@@ -469,6 +469,10 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       emit(self, peer_dead{});
       go_down(self, drop_cause::heartbeat_timeout, std::nullopt);
     },
+    [self](rtt_atom, socket_id socket, caf::timespan rtt) {
+      if (socket == self->state.current && self->state.cfg.report_heartbeats)
+        emit(self, heartbeat_answered{rtt});
+    },
     [self](net_event_atom, bool woke) { on_net_event(self, woke); },
     [self](retry_atom, uint64_t token) {
       auto& st = self->state;

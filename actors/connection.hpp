@@ -45,6 +45,8 @@ struct connection_config {
   caf::timespan sender_idle{std::chrono::seconds{60}};
   /// The payload member that carries a push's idempotency key.
   std::string idempotency_field = "idempotency_key";
+  /// Send heartbeat_answered (the round trip) on every answered heartbeat.
+  bool report_heartbeats = false;
   /// Sandbox (seed 003): no socket; joins succeed, pushes succeed at once
   /// with a minted id, nothing leaves the process.
   bool offline = false;

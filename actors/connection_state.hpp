@@ -38,7 +38,8 @@ using connection_impl = connection_actor::extend<
   caf::reacts_to<socket_closed>, caf::reacts_to<socket_failed>,
   caf::reacts_to<attach_atom, liveness_actor>, caf::reacts_to<attach_atom, heartbeat_actor>,
   caf::reacts_to<attach_atom, sup::dynamic_supervisor_actor>,
-  caf::reacts_to<peer_dead_atom, socket_id>, caf::reacts_to<net_event_atom, bool>,
+  caf::reacts_to<peer_dead_atom, socket_id>,
+  caf::reacts_to<rtt_atom, socket_id, caf::timespan>, caf::reacts_to<net_event_atom, bool>,
   caf::reacts_to<retry_atom, uint64_t>,
   caf::reacts_to<join_tmo_atom, socket_id, std::string, std::string>,
   caf::reacts_to<sweep_atom>, caf::reacts_to<rejoin_atom, socket_id, std::string>>;

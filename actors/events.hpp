@@ -77,6 +77,17 @@ struct peer_status {
   std::string response;
 };
 
+/// A heartbeat was answered after `rtt` (only with
+/// connection_config::report_heartbeats).
+struct heartbeat_answered {
+  caf::timespan rtt;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, heartbeat_answered& x) {
+  return f(caf::meta::type_name("heartbeat_answered"), x.rtt);
+}
+
 /// The profile's tree ended (stop, or restarts beyond its intensity); the
 /// profile is free again. `reason` is the tree's exit reason.
 struct stopped {

@@ -16,6 +16,7 @@ struct liveness_state {
   protocol::liveness_judge judge;
   peer_dead_sink connection;
   socket_id socket = 0;
+  caf::actor_clock::time_point ping_at; ///< when the outstanding ping left
   static inline const char* name = "tether.liveness";
 };
 
@@ -41,6 +42,7 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
         if (socket != st.socket || st.judge.awaiting())
           return;
         auto now = self->clock().now();
+        st.ping_at = now;
         auto check_at = st.judge.on_ping(nonce, now);
         self->delayed_send(self, check_at - now, check_atom::value, socket, nonce);
       },
@@ -50,8 +52,10 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
       },
       [self](pong_atom, socket_id socket, std::string& nonce) {
         // A mismatched or late pong proves nothing about the ping out.
-        if (socket == self->state.socket)
-          self->state.judge.on_pong(nonce);
+        auto& st = self->state;
+        if (socket == st.socket && st.judge.on_pong(nonce))
+          self->send(st.connection, rtt_atom::value, socket,
+                     caf::timespan{self->clock().now() - st.ping_at});
       },
       [self](activity_atom, socket_id socket) {
         if (socket == self->state.socket)

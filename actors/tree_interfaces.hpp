@@ -29,6 +29,7 @@ using pong_atom = caf::atom_constant<caf::atom("pong")>;
 using ping_void_atom = caf::atom_constant<caf::atom("ping_void")>;
 using watch_atom = caf::atom_constant<caf::atom("lv_watch")>;
 using peer_dead_atom = caf::atom_constant<caf::atom("peer_dead")>;
+using rtt_atom = caf::atom_constant<caf::atom("rtt")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
 /// The heartbeat: ticks on one socket from `hb_start` until `hb_stop`.
@@ -48,8 +49,10 @@ using liveness_actor = caf::typed_actor<
   caf::reacts_to<pong_atom, socket_id, std::string>,
   caf::reacts_to<activity_atom, socket_id>>;
 
-/// What liveness tells the connection.
-using peer_dead_sink = caf::typed_actor<caf::reacts_to<peer_dead_atom, socket_id>>;
+/// What liveness tells the connection: the peer is dead, or a ping was
+/// answered after this round trip.
+using peer_dead_sink = caf::typed_actor<caf::reacts_to<peer_dead_atom, socket_id>,
+                                        caf::reacts_to<rtt_atom, socket_id, caf::timespan>>;
 
 /// A topic's sender: sends one push at a time on the given socket, with the
 /// ref the connection already bound to it, and answers once the transport

@@ -14,6 +14,11 @@ packages=(
   catch2                    # v2.13
   libbenchmark-dev          # Google Benchmark
   clang libclang-rt-14-dev  # libFuzzer + sanitizers for the fuzz target
+  libtomlplusplus-dev       # tetherd's config
+  libsqlite3-dev            # tetherd's SQLite storage
+  libsystemd-dev            # tetherd's sd_notify (READY, STOPPING, watchdog)
+  gnuplot-nox               # bench/run's plots
+  curl                      # the README's demo requests
   nodejs npm                # conformance client (official phoenix JS client)
 )
 

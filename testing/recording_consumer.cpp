@@ -40,6 +40,7 @@ caf::actor spawn_recording_consumer(caf::actor_system& sys,
       [log](reconnect_abandoned&) { log->lines.push_back("gave_up"); },
       [log](peer_dead&) { log->lines.push_back("peer_dead"); },
       [log](peer_status& e) { log->lines.push_back("peer_status " + e.response); },
+      [log, secs](heartbeat_answered& e) { log->lines.push_back("rtt " + secs(e.rtt)); },
       [log](stopped& e) { log->lines.push_back("stopped " + e.reason); },
       [log](storage_failed& e) { log->lines.push_back("storage_failed " + e.detail); },
     };

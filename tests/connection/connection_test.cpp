@@ -187,6 +187,21 @@ TEST_CASE("a heartbeat reply that overtakes the transport's confirmation of "
   CHECK(f.log->count("peer_dead") == 1);
 }
 
+TEST_CASE("with report_heartbeats the consumer learns each heartbeat's round "
+          "trip, measured on the actor clock",
+          "[connection]") {
+  connection_config cfg;
+  cfg.report_heartbeats = true;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(30s); // heartbeat "2"
+  f.t.advance(250ms);
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.peer.say(id, reply("null", "2", "phoenix", "ok")); // a duplicate: no second sample
+  CHECK(f.log->count("rtt") == 1);
+  CHECK(f.log->lines.back() == "rtt 250ms");
+}
+
 TEST_CASE("a heartbeat the transport refuses is not held against the peer",
           "[connection]") {
   connection_config cfg;

@@ -8,25 +8,12 @@
 #include <sys/stat.h>
 
 #include "storage/file_store.hpp"
+#include "storage/scratch_dir.hpp"
 
 using namespace tether;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A fresh directory under the system's temp dir, removed at the end.
-struct scratch_dir {
-  fs::path path;
-  scratch_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "tether-store-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 stored_profile sample() {
   stored_profile p;

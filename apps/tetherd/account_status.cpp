@@ -1,0 +1,227 @@
+#include "apps/tetherd/account_status.hpp"
+
+#include <chrono>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace tether::daemon {
+
+namespace {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void str(writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+/// JSON the server sent (already checked by the decoder) goes in as is.
+void raw(writer& w, const char* key, const std::string& json) {
+  w.Key(key);
+  if (json.empty())
+    w.Null();
+  else
+    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+int64_t millis(caf::timespan d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+struct event_writer {
+  writer& w;
+  void operator()(const connected& e) {
+    w.Key("socket");
+    w.Uint64(e.socket);
+  }
+  void operator()(const topic_joined& e) {
+    str(w, "topic", e.topic);
+    raw(w, "response", e.response);
+  }
+  void operator()(const join_failed& e) {
+    str(w, "topic", e.topic);
+    raw(w, "response", e.response);
+  }
+  void operator()(const message_received& e) {
+    str(w, "topic", e.topic);
+    str(w, "event", e.event);
+    raw(w, "payload", e.payload);
+  }
+  void operator()(const channel_errored& e) {
+    str(w, "topic", e.topic);
+  }
+  void operator()(const channel_closed& e) {
+    str(w, "topic", e.topic);
+  }
+  void operator()(const disconnected& e) {
+    str(w, "cause", e.cause);
+  }
+  void operator()(const reconnect_scheduled& e) {
+    w.Key("attempt");
+    w.Uint(e.attempt);
+    w.Key("delay_ms");
+    w.Int64(millis(e.delay));
+    str(w, "cause", e.cause);
+    w.Key("outage_ms");
+    w.Int64(millis(e.outage));
+  }
+  void operator()(const reconnect_abandoned& e) {
+    w.Key("outage_ms");
+    w.Int64(millis(e.outage));
+  }
+  void operator()(const peer_dead&) {
+  }
+  void operator()(const peer_status& e) {
+    raw(w, "response", e.response);
+  }
+  void operator()(const heartbeat_answered& e) {
+    w.Key("rtt_us");
+    w.Int64(std::chrono::duration_cast<std::chrono::microseconds>(e.rtt).count());
+  }
+  void operator()(const stopped& e) {
+    str(w, "reason", e.reason);
+  }
+  void operator()(const storage_failed& e) {
+    str(w, "detail", e.detail);
+  }
+};
+
+const char* type_of(const tree_event& e) {
+  static constexpr const char* names[] = {
+    "connected",    "joined",      "join_failed",       "message",
+    "channel_error", "channel_closed", "disconnected",  "reconnecting",
+    "reconnect_abandoned", "peer_dead", "peer_status",  "heartbeat",
+    "stopped",      "storage_failed"};
+  static_assert(std::size(names) == std::variant_size_v<tree_event>);
+  return names[e.index()];
+}
+
+} // namespace
+
+const char* to_string(account_state s) {
+  switch (s) {
+    case account_state::connecting:
+      return "connecting";
+    case account_state::connected:
+      return "connected";
+    case account_state::joined:
+      return "joined";
+    case account_state::reconnecting:
+      return "reconnecting";
+    case account_state::disconnected:
+      return "disconnected";
+    case account_state::abandoned:
+      return "abandoned";
+    case account_state::stopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+void fold_event(account_status& s, const tree_event& e) {
+  struct folder {
+    account_status& s;
+    void operator()(const connected& e) {
+      s.state = account_state::connected;
+      s.socket = e.socket;
+      s.attempt = 0;
+      s.delay_ms = 0;
+    }
+    void operator()(const topic_joined& e) {
+      s.topics[e.topic] = "joined";
+      s.state = account_state::joined;
+    }
+    void operator()(const join_failed& e) {
+      s.topics[e.topic] = "failed";
+    }
+    void operator()(const message_received&) {
+    }
+    void operator()(const channel_errored& e) {
+      s.topics[e.topic] = "errored";
+    }
+    void operator()(const channel_closed& e) {
+      s.topics.erase(e.topic);
+    }
+    void operator()(const disconnected& e) {
+      s.state = account_state::disconnected;
+      s.socket = 0;
+      s.last_cause = e.cause;
+      for (auto& [topic, state] : s.topics)
+        state = "joining"; // rejoined on the next socket
+    }
+    void operator()(const reconnect_scheduled& e) {
+      s.state = account_state::reconnecting;
+      s.attempt = e.attempt;
+      s.delay_ms = millis(e.delay);
+      ++s.reconnects;
+    }
+    void operator()(const reconnect_abandoned&) {
+      s.state = account_state::abandoned;
+    }
+    void operator()(const peer_dead&) {
+    }
+    void operator()(const peer_status&) {
+    }
+    void operator()(const heartbeat_answered& e) {
+      s.rtt_us = std::chrono::duration_cast<std::chrono::microseconds>(e.rtt).count();
+    }
+    void operator()(const stopped& e) {
+      s.state = account_state::stopped;
+      s.socket = 0;
+      s.last_cause = e.reason;
+      s.topics.clear();
+    }
+    void operator()(const storage_failed&) {
+    }
+  };
+  std::visit(folder{s}, e);
+}
+
+std::string to_json(const std::string& name, const account_status& s) {
+  rapidjson::StringBuffer buf;
+  writer w{buf};
+  w.StartObject();
+  str(w, "name", name);
+  w.Key("state");
+  w.String(to_string(s.state));
+  w.Key("offline");
+  w.Bool(s.offline);
+  w.Key("socket");
+  w.Uint64(s.socket);
+  w.Key("attempt");
+  w.Uint(s.attempt);
+  w.Key("delay_ms");
+  w.Int64(s.delay_ms);
+  w.Key("reconnects");
+  w.Uint64(s.reconnects);
+  w.Key("heartbeat_rtt_ms");
+  if (s.rtt_us)
+    w.Double(static_cast<double>(*s.rtt_us) / 1000.0);
+  else
+    w.Null();
+  str(w, "last_cause", s.last_cause);
+  w.Key("topics");
+  w.StartObject();
+  for (auto& [topic, state] : s.topics) {
+    w.Key(topic.data(), static_cast<rapidjson::SizeType>(topic.size()));
+    w.String(state.data(), static_cast<rapidjson::SizeType>(state.size()));
+  }
+  w.EndObject();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string event_json(const std::string& account, const tree_event& e) {
+  rapidjson::StringBuffer buf;
+  writer w{buf};
+  w.StartObject();
+  str(w, "account", account);
+  w.Key("type");
+  w.String(type_of(e));
+  std::visit(event_writer{w}, e);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+} // namespace tether::daemon

@@ -1,0 +1,59 @@
+#pragma once
+// What the daemon knows of one account, folded from the connection tree's
+// events (pure: no actors). The control API lists it; /metrics counts it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "actors/events.hpp"
+
+namespace tether::daemon {
+
+/// Every event a tree sends its consumer.
+using tree_event
+  = std::variant<connected, topic_joined, join_failed, message_received, channel_errored,
+                 channel_closed, disconnected, reconnect_scheduled, reconnect_abandoned,
+                 peer_dead, peer_status, heartbeat_answered, stopped, storage_failed>;
+
+enum class account_state : uint8_t {
+  connecting,   ///< started, no socket yet
+  connected,    ///< socket open, no topic joined yet
+  joined,       ///< socket open, at least one topic joined
+  reconnecting, ///< waiting `delay` before attempt `attempt`
+  disconnected, ///< closed on request (disconnect): no retries
+  abandoned,    ///< the reconnect window is spent
+  stopped,      ///< the tree is down
+};
+
+const char* to_string(account_state s);
+inline constexpr account_state all_states[] = {
+  account_state::connecting, account_state::connected,    account_state::joined,
+  account_state::reconnecting, account_state::disconnected, account_state::abandoned,
+  account_state::stopped};
+
+struct account_status {
+  account_state state = account_state::connecting;
+  uint64_t socket = 0; ///< generation id of the current socket (0: none)
+  uint32_t attempt = 0;
+  int64_t delay_ms = 0;
+  uint64_t reconnects = 0;
+  std::optional<int64_t> rtt_us; ///< last heartbeat round trip
+  std::string last_cause;        ///< why the last socket went down
+  std::map<std::string, std::string> topics; ///< topic -> joined / failed / errored / closed
+  bool offline = false;
+};
+
+/// Folds one event into the status.
+void fold_event(account_status& s, const tree_event& e);
+
+/// The account as the API lists it: {"name":…, "state":…, …}.
+std::string to_json(const std::string& name, const account_status& s);
+
+/// The event as one NDJSON line (no trailing newline):
+/// {"account":…, "type":…, …fields}.
+std::string event_json(const std::string& account, const tree_event& e);
+
+} // namespace tether::daemon

@@ -1,0 +1,95 @@
+#pragma once
+// tetherd's configuration: the TOML file an operator writes, read strictly.
+// Unknown keys, wrong types and missing required keys refuse the whole file
+// with file:line and the key's dotted name, so nothing starts half-configured.
+// docs/operations.md lists every key with its default.
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace tether::daemon {
+
+using std::chrono::milliseconds;
+
+/// Timing settings an account may override; unset fields take [defaults].
+struct timing_settings {
+  std::optional<milliseconds> heartbeat;      ///< heartbeat_ms
+  std::optional<milliseconds> heartbeat_fast; ///< heartbeat_fast_ms (0: off)
+  std::optional<milliseconds> liveness_timeout;
+  std::optional<uint32_t> liveness_max_missed;
+  std::optional<milliseconds> reconnect_initial;
+  std::optional<milliseconds> reconnect_max;
+  std::optional<bool> reconnect_jitter;
+  std::optional<milliseconds> join_timeout;
+  std::optional<milliseconds> ack_timeout;
+
+  friend bool operator==(const timing_settings&, const timing_settings&) = default;
+};
+
+struct account_config {
+  std::string name;
+  std::string url;
+  /// Connect params: inline, or read from params_file (a TOML table of
+  /// strings) at every start, so a rotated secret needs no config change.
+  std::vector<std::pair<std::string, std::string>> params;
+  std::optional<std::filesystem::path> params_file;
+  std::map<std::string, std::string> topics; ///< topic -> join params (JSON)
+  timing_settings timing;
+  bool offline = false;  ///< the connection tree's sandbox: nothing leaves
+  bool verify_tls = true;
+  int line = 0; ///< where the account starts in the file
+
+  friend bool operator==(const account_config&, const account_config&) = default;
+};
+
+struct api_config {
+  /// "127.0.0.1:PORT" (port 0: any free port) or "unix:/path".
+  std::string listen = "127.0.0.1:4100";
+  std::string token; ///< from `token` or `token_file`
+};
+
+struct storage_config {
+  enum class kind { none, file, sqlite } type = kind::none;
+  std::filesystem::path path;
+};
+
+struct daemon_config {
+  api_config api;
+  storage_config storage;
+  std::string ca_file;
+  milliseconds connect_timeout{10000};
+  size_t max_frame_bytes = 1024 * 1024;
+  timing_settings defaults;
+  milliseconds drain_timeout{5000};
+  enum class log_format { automatic, json, text } log = log_format::automatic;
+  std::vector<account_config> accounts;
+};
+
+/// Why a file was refused: where, which key, what is wrong.
+struct config_error {
+  std::string file;
+  int line = 0;
+  std::string key; ///< dotted, e.g. "account[2].heartbeat_ms"
+  std::string message;
+  std::string to_string() const;
+};
+
+/// Reads and checks `path`; relative paths inside are taken from its folder.
+std::variant<daemon_config, config_error> load_config(const std::filesystem::path& path);
+
+/// The same, from text (tests); `base` resolves relative paths.
+std::variant<daemon_config, config_error>
+parse_config(std::string_view text, const std::string& file_name,
+             const std::filesystem::path& base);
+
+/// Reads a params_file: a TOML table of string values.
+std::variant<std::vector<std::pair<std::string, std::string>>, config_error>
+load_params_file(const std::filesystem::path& path);
+
+} // namespace tether::daemon

@@ -1,0 +1,326 @@
+#include "apps/tetherd/control_api.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+namespace tether::daemon {
+
+struct control_api::connection {
+  bool stream = false;
+  // HTTP: the request in progress
+  uint64_t id = 0;
+  std::string method, path, body;
+  bool body_too_big = false;
+  bool awaiting = false; ///< dispatched, its response not yet written
+  std::optional<api_response> response;
+  // event stream
+  std::string filter;
+  std::deque<std::string> out;
+  bool overflowed = false;
+};
+
+namespace {
+
+const lws_protocols protocols[] = {
+  {"tetherd-api",
+   [](lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+     return control_api::on_event(wsi, static_cast<int>(reason), user, in, len);
+   },
+   sizeof(void*), 0, 0, nullptr, 0},
+  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+std::string header(lws* wsi, lws_token_indexes token) {
+  int n = lws_hdr_total_length(wsi, token);
+  if (n <= 0)
+    return {};
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  if (lws_hdr_copy(wsi, out.data(), n + 1, token) < 0)
+    return {};
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string method_of(lws* wsi) {
+  static const std::pair<lws_token_indexes, const char*> methods[] = {
+    {WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
+    {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
+    {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+    {WSI_TOKEN_HEAD_URI, "HEAD"}};
+  for (auto& [token, name] : methods)
+    if (lws_hdr_total_length(wsi, token) > 0)
+      return name;
+  return "OTHER";
+}
+
+} // namespace
+
+control_api::control_api(control_api_options opts, dispatcher dispatch)
+  : opts_(std::move(opts)), dispatch_(std::move(dispatch)) {
+  lws_set_log_level(LLL_ERR, nullptr);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof(info));
+  std::string iface;
+  if (opts_.listen.rfind("unix:", 0) == 0) {
+    iface = opts_.listen.substr(5);
+    ::unlink(iface.c_str()); // a stale socket of an earlier run
+    info.options |= LWS_SERVER_OPTION_UNIX_SOCK;
+    info.port = 1; // ignored for Unix sockets, but must not mean "no listener"
+  } else {
+    auto colon = opts_.listen.rfind(':');
+    iface = opts_.listen.substr(0, colon);
+    info.port = std::stoi(opts_.listen.substr(colon + 1));
+  }
+  info.iface = iface.c_str();
+  info.protocols = protocols;
+  info.user = this;
+  ctx_ = lws_create_context(&info);
+  auto* vhost = ctx_ ? lws_get_vhost_by_name(ctx_, "default") : nullptr;
+  if (!vhost)
+    throw std::runtime_error("control API: cannot listen on " + opts_.listen);
+  if (!(info.options & LWS_SERVER_OPTION_UNIX_SOCK))
+    port_ = lws_get_vhost_listen_port(vhost);
+  else
+    ::chmod(iface.c_str(), 0600); // the token still applies; the mode is a second lock
+}
+
+control_api::~control_api() {
+  if (ctx_)
+    lws_context_destroy(ctx_);
+}
+
+void control_api::run() {
+  while (!stopping_)
+    if (lws_service(ctx_, 0) < 0)
+      break;
+}
+
+void control_api::stop() noexcept {
+  stopping_ = true;
+  if (ctx_)
+    lws_cancel_service(ctx_);
+}
+
+void control_api::one_answered() {
+  std::lock_guard guard{answered_mutex_};
+  --unanswered_;
+  answered_.notify_all();
+}
+
+bool control_api::wait_answered(std::chrono::milliseconds limit) {
+  std::unique_lock guard{answered_mutex_};
+  return answered_.wait_for(guard, limit, [this] { return unanswered_ == 0; });
+}
+
+void control_api::respond(uint64_t id, api_response response) {
+  {
+    std::lock_guard guard{inbox_mutex_};
+    responses_.emplace_back(id, std::move(response));
+  }
+  lws_cancel_service(ctx_);
+}
+
+void control_api::publish(const std::string& account, std::string line) {
+  {
+    std::lock_guard guard{inbox_mutex_};
+    events_.emplace_back(account, std::move(line));
+  }
+  lws_cancel_service(ctx_);
+}
+
+int control_api::on_event(lws* wsi, int reason, void* user, void* in, size_t len) {
+  auto* self = static_cast<control_api*>(lws_context_user(lws_get_context(wsi)));
+  if (!self)
+    return 0;
+  connection* none = nullptr;
+  auto& slot = user ? *static_cast<connection**>(user) : none;
+  return self->handle(wsi, reason, slot, in, len);
+}
+
+void control_api::take_inbox() {
+  std::vector<std::pair<uint64_t, api_response>> responses;
+  std::vector<std::pair<std::string, std::string>> events;
+  {
+    std::lock_guard guard{inbox_mutex_};
+    responses.swap(responses_);
+    events.swap(events_);
+  }
+  for (auto& [id, response] : responses) {
+    auto i = pending_.find(id);
+    if (i == pending_.end())
+      continue; // the client went away meanwhile
+    auto [wsi, c] = i->second;
+    pending_.erase(i);
+    c->response = std::move(response);
+    lws_callback_on_writable(wsi);
+  }
+  for (auto& [account, line] : events) {
+    for (auto& [wsi, c] : streams_) {
+      if (c->overflowed || (!c->filter.empty() && c->filter != account))
+        continue;
+      if (c->out.size() >= opts_.max_stream_backlog)
+        c->overflowed = true; // closed on its next writable: never a silent gap
+      else
+        c->out.push_back(line + "\n");
+      lws_callback_on_writable(wsi);
+    }
+  }
+}
+
+void control_api::finish(lws* wsi, connection& c, api_response r) {
+  c.response = std::move(r);
+  lws_callback_on_writable(wsi);
+}
+
+void control_api::start_request(lws* wsi, connection& c, const char* uri) {
+  c = connection{};
+  c.method = method_of(wsi);
+  c.path = uri ? uri : "";
+  if (!bearer_matches(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), opts_.token)) {
+    finish(wsi, c, error_response(401, "unauthorized", "a valid bearer token is required"));
+    return;
+  }
+  auto length = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  if (c.method == "POST" && !length.empty() && length != "0")
+    return; // the body follows (HTTP_BODY, then HTTP_BODY_COMPLETION)
+  dispatch(wsi, c);
+}
+
+void control_api::dispatch(lws* wsi, connection& c) {
+  c.id = next_id_++;
+  c.awaiting = true;
+  pending_[c.id] = {wsi, &c};
+  ++unanswered_;
+  dispatch_(api_request{c.id, c.method, c.path, std::move(c.body)});
+}
+
+int control_api::write_response(lws* wsi, connection& c) {
+  auto r = std::move(*c.response);
+  c.response.reset();
+  if (c.awaiting) {
+    c.awaiting = false;
+    one_answered();
+  }
+  unsigned char head[LWS_PRE + 512];
+  unsigned char* start = head + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = head + sizeof(head) - 1;
+  if (lws_add_http_common_headers(wsi, static_cast<unsigned>(r.status), r.content_type.c_str(),
+                                  r.body.size(), &p, end)
+      || lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  std::string out(LWS_PRE, '\0');
+  out += r.body;
+  if (!r.body.empty()
+      && lws_write(wsi, reinterpret_cast<unsigned char*>(out.data()) + LWS_PRE, r.body.size(),
+                   LWS_WRITE_HTTP_FINAL)
+           < static_cast<int>(r.body.size()))
+    return -1;
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int control_api::handle(lws* wsi, int reason, connection*& c, void* in, size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      take_inbox();
+      return 0;
+    case LWS_CALLBACK_HTTP: {
+      if (!c)
+        c = new connection;
+      start_request(wsi, *c, static_cast<const char*>(in));
+      return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY:
+      if (c && !c->body_too_big) {
+        if (c->body.size() + len > opts_.max_body_bytes)
+          c->body_too_big = true;
+        else
+          c->body.append(static_cast<const char*>(in), len);
+      }
+      return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      if (!c)
+        return -1;
+      if (c->body_too_big) {
+        finish(wsi, *c, error_response(413, "body_too_large",
+                                       "the body exceeds "
+                                         + std::to_string(opts_.max_body_bytes) + " bytes"));
+        return 0;
+      }
+      dispatch(wsi, *c);
+      return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+      if (!c || !c->response)
+        return 0;
+      return write_response(wsi, *c);
+    case LWS_CALLBACK_CLOSED_HTTP:
+      if (c) {
+        pending_.erase(c->id);
+        if (c->awaiting)
+          one_answered();
+        delete c;
+        c = nullptr;
+      }
+      return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+      if (header(wsi, WSI_TOKEN_GET_URI) != "/events") {
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
+        return -1;
+      }
+      if (!bearer_matches(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), opts_.token)) {
+        lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, nullptr);
+        return -1;
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_ESTABLISHED: {
+      c = new connection;
+      c->stream = true;
+      char buf[256];
+      if (auto* v = lws_get_urlarg_by_name(wsi, "account=", buf, sizeof(buf)))
+        c->filter = v;
+      streams_.insert({wsi, c});
+      return 0;
+    }
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      if (!c)
+        return -1;
+      if (c->out.empty() && c->overflowed) {
+        static const char why[] = "event stream fell behind";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                         reinterpret_cast<unsigned char*>(const_cast<char*>(why)),
+                         sizeof(why) - 1);
+        return -1;
+      }
+      if (c->out.empty())
+        return 0;
+      auto line = std::move(c->out.front());
+      c->out.pop_front();
+      std::string frame(LWS_PRE, '\0');
+      frame += line;
+      if (lws_write(wsi, reinterpret_cast<unsigned char*>(frame.data()) + LWS_PRE, line.size(),
+                    LWS_WRITE_TEXT)
+          < static_cast<int>(line.size()))
+        return -1;
+      if (!c->out.empty() || c->overflowed)
+        lws_callback_on_writable(wsi);
+      return 0;
+    }
+    case LWS_CALLBACK_CLOSED:
+      if (c) {
+        streams_.erase({wsi, c});
+        delete c;
+        c = nullptr;
+      }
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+} // namespace tether::daemon

@@ -1,0 +1,558 @@
+#include "apps/tetherd/daemon.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <systemd/sd-daemon.h>
+
+#include "actors/runtime.hpp"
+#include "apps/tetherd/metrics.hpp"
+
+namespace tether::daemon {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+using drain_end_atom = caf::atom_constant<caf::atom("drain_end")>;
+using watchdog_atom = caf::atom_constant<caf::atom("watchdog")>;
+
+using daemon_impl = daemon_actor::extend<caf::reacts_to<drain_end_atom>,
+                                         caf::reacts_to<watchdog_atom>>;
+
+struct account_entry {
+  account_config cfg;
+  account_status status;
+  uint64_t generation = 0;
+  caf::actor forwarder; ///< the tree's consumer: tags events with the account
+  std::optional<connection_actor> endpoint; ///< set while running
+};
+
+struct daemon_state {
+  daemon_options opts;
+  runtime_actor runtime;
+  std::map<std::string, account_entry> accounts;
+  metrics counters;
+  uint64_t generations = 0;
+  size_t pushes_in_flight = 0;
+  bool draining = false;
+  bool drain_finishing = false;
+  /// Who asked to drain, answered once every tree is down.
+  std::vector<caf::typed_response_promise<caf::ok_atom>> drained;
+  static inline const char* name = "tetherd.daemon";
+};
+
+using self_ptr = daemon_impl::stateful_pointer<daemon_state>;
+
+std::string render(self_ptr self, const caf::error& err) {
+  return self->system().render(err);
+}
+
+/// The tree's consumer: forwards every event, tagged, to the daemon.
+caf::actor spawn_forwarder(caf::actor_system& sys, daemon_actor daemon, std::string account,
+                           uint64_t generation) {
+  return sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    auto fwd = [=](auto& e) {
+      self->send(daemon, account_event{account, generation, tree_event{std::move(e)}});
+    };
+    self->set_default_handler(caf::drop);
+    self->monitor(daemon); // ends with the daemon
+    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+    return {
+      [fwd](connected& e) { fwd(e); },          [fwd](topic_joined& e) { fwd(e); },
+      [fwd](join_failed& e) { fwd(e); },        [fwd](message_received& e) { fwd(e); },
+      [fwd](channel_errored& e) { fwd(e); },    [fwd](channel_closed& e) { fwd(e); },
+      [fwd](disconnected& e) { fwd(e); },       [fwd](reconnect_scheduled& e) { fwd(e); },
+      [fwd](reconnect_abandoned& e) { fwd(e); }, [fwd](peer_dead& e) { fwd(e); },
+      [fwd](peer_status& e) { fwd(e); },        [fwd](heartbeat_answered& e) { fwd(e); },
+      [fwd](stopped& e) { fwd(e); },            [fwd](storage_failed& e) { fwd(e); },
+    };
+  });
+}
+
+/// Connect params as configured: inline, or read from the params file at
+/// every attempt (so a rotated secret is picked up). None: the stored ones.
+std::function<protocol::query_params()> params_source(const account_config& a,
+                                                      std::shared_ptr<logger> log) {
+  if (a.params_file) {
+    return [path = *a.params_file, log, name = a.name] {
+      auto loaded = load_params_file(path);
+      if (auto* err = std::get_if<config_error>(&loaded)) {
+        log->warn("params file unreadable; connecting without params",
+                  {{"account", name}, {"error", err->to_string()}});
+        return protocol::query_params{};
+      }
+      auto& pairs = std::get<0>(loaded);
+      return protocol::query_params{pairs.begin(), pairs.end()};
+    };
+  }
+  if (!a.params.empty())
+    return [params = a.params] { return protocol::query_params{params.begin(), params.end()}; };
+  return {};
+}
+
+/// Keeps the account's credentials in the store, beside its topics.
+void store_params(self_ptr self, const account_config& a,
+                  const std::function<protocol::query_params()>& params) {
+  auto& store = self->state.opts.store;
+  if (!store || !params)
+    return;
+  auto loaded = store->load(a.name);
+  stored_profile record;
+  if (loaded && *loaded)
+    record = std::move(**loaded);
+  auto now = params();
+  record.connect_params.assign(now.begin(), now.end());
+  caf::error err = loaded ? store->save(a.name, record) : loaded.error();
+  if (err)
+    self->state.opts.log->warn("storage refused the account's params",
+                               {{"account", a.name}, {"error", render(self, err)}});
+}
+
+void start_account(self_ptr self, const std::string& name,
+                   std::function<void(caf::error)> done = {}) {
+  auto& st = self->state;
+  auto& entry = st.accounts[name];
+  entry.generation = ++st.generations;
+  entry.status = account_status{};
+  entry.status.offline = entry.cfg.offline;
+  if (entry.forwarder)
+    caf::anon_send_exit(entry.forwarder, caf::exit_reason::user_shutdown);
+  entry.forwarder = spawn_forwarder(self->system(), caf::actor_cast<daemon_actor>(self),
+                                    name, entry.generation);
+  profile_config pc;
+  pc.profile = name;
+  pc.connection = connection_settings(st.opts.config, entry.cfg);
+  pc.connection.connect_params = params_source(entry.cfg, st.opts.log);
+  pc.consumer = entry.forwarder;
+  pc.store = st.opts.store;
+  store_params(self, entry.cfg, pc.connection.connect_params);
+  st.opts.log->info("starting account", {{"account", name},
+                                         {"url", redact_url(entry.cfg.url)},
+                                         {"offline", entry.cfg.offline ? "true" : "false"}});
+  auto generation = entry.generation;
+  self->request(st.runtime, caf::infinite, start_atom::value, std::move(pc))
+    .then(
+      [self, name, generation, done](connection_actor& endpoint) {
+        auto i = self->state.accounts.find(name);
+        if (i == self->state.accounts.end() || i->second.generation != generation)
+          return;
+        i->second.endpoint = endpoint;
+        for (auto& [topic, params] : i->second.cfg.topics)
+          self->request(endpoint, caf::infinite, join_atom::value, topic, params)
+            .then([](caf::ok_atom) {}, [](caf::error&) {});
+        if (done)
+          done(caf::none);
+      },
+      [self, name, generation, done](caf::error& err) {
+        auto i = self->state.accounts.find(name);
+        if (i != self->state.accounts.end() && i->second.generation == generation) {
+          i->second.status.state = account_state::stopped;
+          i->second.status.last_cause = render(self, err);
+        }
+        self->state.opts.log->error("account did not start",
+                                    {{"account", name}, {"error", render(self, err)}});
+        if (done)
+          done(err);
+      });
+}
+
+/// Stops the account's tree (if running); `done` runs once it is down.
+void stop_account(self_ptr self, const std::string& name, std::function<void()> done) {
+  auto& st = self->state;
+  auto i = st.accounts.find(name);
+  if (i == st.accounts.end() || !i->second.endpoint) {
+    done();
+    return;
+  }
+  i->second.endpoint.reset();
+  ++i->second.generation; // later events of this start are void
+  i->second.status.state = account_state::stopped;
+  i->second.status.socket = 0;
+  auto forwarder = i->second.forwarder;
+  st.opts.log->info("stopping account", {{"account", name}});
+  self->request(st.runtime, caf::infinite, stop_atom::value, name)
+    .then(
+      [forwarder, done](caf::ok_atom) {
+        caf::anon_send_exit(forwarder, caf::exit_reason::user_shutdown);
+        done();
+      },
+      [forwarder, done](caf::error&) { // not running: nothing to stop
+        caf::anon_send_exit(forwarder, caf::exit_reason::user_shutdown);
+        done();
+      });
+}
+
+void on_account_event(self_ptr self, account_event& ev) {
+  auto& st = self->state;
+  auto i = st.accounts.find(ev.account);
+  if (i == st.accounts.end() || i->second.generation != ev.generation)
+    return;
+  auto& entry = i->second;
+  fold_event(entry.status, ev.event);
+  st.counters.count(ev.event);
+  if (std::holds_alternative<stopped>(ev.event)) {
+    entry.endpoint.reset(); // the tree gave up (restart intensity): the profile is free
+    st.opts.log->error("account's tree stopped",
+                       {{"account", ev.account}, {"reason", entry.status.last_cause}});
+  } else if (auto* d = std::get_if<disconnected>(&ev.event)) {
+    st.opts.log->info("disconnected", {{"account", ev.account}, {"cause", d->cause}});
+  } else if (std::holds_alternative<connected>(ev.event)) {
+    st.opts.log->info("connected", {{"account", ev.account}});
+  } else if (auto* f = std::get_if<storage_failed>(&ev.event)) {
+    st.opts.log->warn("storage failed", {{"account", ev.account}, {"detail", f->detail}});
+  }
+  if (st.opts.api)
+    st.opts.api->publish(ev.account, event_json(ev.account, ev.event));
+}
+
+// -- the control API ----------------------------------------------------------
+
+api_response ok_json(std::string body = R"({"ok":true})") {
+  return {200, std::move(body)};
+}
+
+/// A push's outcome as HTTP: the server's reply, or what stopped it.
+api_response push_failure(self_ptr self, const caf::error& err, std::string& outcome) {
+  if (err.category() == caf::atom("tether_psh")) {
+    auto code = static_cast<push_errc>(err.code());
+    outcome = to_string(code);
+    auto response = response_of(err);
+    switch (code) {
+      case push_errc::rejected: {
+        auto r = error_response(422, outcome, "the server replied with an error");
+        r.body.pop_back();
+        r.body += ",\"response\":" + (response.empty() ? std::string{"null"} : response) + "}";
+        return r;
+      }
+      case push_errc::ack_timeout:
+        return error_response(504, outcome, "sent, but no reply in time: outcome unknown");
+      case push_errc::never_sent:
+        return error_response(503, outcome, "not sent before its deadline or the stop");
+      case push_errc::sender_crashed:
+        return error_response(502, outcome, "the topic's sender crashed before sending");
+      case push_errc::invalid_payload:
+        return error_response(400, outcome, "the payload is not valid JSON");
+      case push_errc::outbox_full:
+        return error_response(429, outcome, "too many pushes wait for a connection");
+    }
+  }
+  outcome = "error";
+  return error_response(409, "unavailable", render(self, err));
+}
+
+void finish_push(self_ptr self) {
+  auto& st = self->state;
+  --st.pushes_in_flight;
+  if (st.draining && st.pushes_in_flight == 0)
+    self->send(self, drain_end_atom::value);
+}
+
+void handle_push(self_ptr self, uint64_t id, account_entry& entry, push_body body) {
+  auto& st = self->state;
+  auto timeout = body.timeout.count() > 0
+                   ? caf::timespan{body.timeout}
+                   : connection_settings(st.opts.config, entry.cfg).ack_timeout;
+  ++st.pushes_in_flight;
+  auto ok = [self, id](std::string& response) {
+    ++self->state.counters.pushes["ok"];
+    self->state.opts.api->respond(id, ok_json(R"({"status":"ok","response":)" + response + "}"));
+    finish_push(self);
+  };
+  auto failed = [self, id](caf::error& err) {
+    std::string outcome;
+    auto r = push_failure(self, err, outcome);
+    ++self->state.counters.pushes[outcome];
+    self->state.opts.api->respond(id, std::move(r));
+    finish_push(self);
+  };
+  auto& endpoint = *entry.endpoint;
+  if (body.idempotency_key)
+    self->request(endpoint, caf::infinite, push_atom::value, body.topic, body.event,
+                  body.payload, timeout, idempotency_key{*body.idempotency_key})
+      .then(ok, failed);
+  else
+    self->request(endpoint, caf::infinite, push_atom::value, body.topic, body.event,
+                  body.payload, timeout)
+      .then(ok, failed);
+}
+
+void handle_request(self_ptr self, api_request& req) {
+  auto& st = self->state;
+  auto& api = *st.opts.api;
+  ++st.counters.api_requests;
+  auto r = match_route(req.method, req.path);
+  auto id = req.id;
+  if (r.kind == route_kind::not_found)
+    return api.respond(id, error_response(404, "not_found", "no route " + req.path));
+  if (r.kind == route_kind::bad_method)
+    return api.respond(id, error_response(405, "method_not_allowed",
+                                          req.method + " is not allowed on " + req.path));
+  if (r.kind == route_kind::metrics)
+    return api.respond(id, {200,
+                            render_prometheus(st.counters, [&] {
+                              std::map<std::string, account_status> all;
+                              for (auto& [name, e] : st.accounts)
+                                all.emplace(name, e.status);
+                              return all;
+                            }(),
+                                              self->system().registry().running()),
+                            "text/plain; version=0.0.4"});
+  if (r.kind == route_kind::list_accounts) {
+    std::string body = "[";
+    for (auto& [name, e] : st.accounts)
+      body += (body.size() > 1 ? "," : "") + to_json(name, e.status);
+    return api.respond(id, ok_json(body + "]"));
+  }
+  auto i = st.accounts.find(r.account);
+  if (i == st.accounts.end())
+    return api.respond(id, error_response(404, "unknown_account",
+                                          "no account named \"" + r.account + "\""));
+  auto& entry = i->second;
+  auto name = r.account;
+  if (r.kind == route_kind::get_account)
+    return api.respond(id, ok_json(to_json(name, entry.status)));
+  if (r.kind == route_kind::start) {
+    if (entry.endpoint)
+      return api.respond(id, error_response(409, "already_running", name + " is running"));
+    if (st.draining)
+      return api.respond(id, error_response(503, "draining", "the daemon is stopping"));
+    return start_account(self, name, [self, id](caf::error err) {
+      self->state.opts.api->respond(
+        id, err ? error_response(409, "start_failed", render(self, err)) : ok_json());
+    });
+  }
+  if (r.kind == route_kind::stop)
+    return stop_account(self, name, [self, id] { self->state.opts.api->respond(id, ok_json()); });
+  if (!entry.endpoint)
+    return api.respond(id, error_response(409, "not_running",
+                                          name + " is stopped (POST .../start)"));
+  auto reply_ok = [self, id](caf::ok_atom) { self->state.opts.api->respond(id, ok_json()); };
+  auto reply_err = [self, id](caf::error& err) {
+    self->state.opts.api->respond(id, error_response(409, "unavailable", render(self, err)));
+  };
+  switch (r.kind) {
+    case route_kind::push: {
+      if (st.draining)
+        return api.respond(id, error_response(503, "draining",
+                                              "the daemon is stopping: no new pushes"));
+      auto body = parse_push_body(req.body);
+      if (auto* bad = std::get_if<api_response>(&body))
+        return api.respond(id, std::move(*bad));
+      return handle_push(self, id, entry, std::move(std::get<push_body>(body)));
+    }
+    case route_kind::join:
+    case route_kind::leave: {
+      auto body = parse_topic_body(req.body);
+      if (auto* bad = std::get_if<api_response>(&body))
+        return api.respond(id, std::move(*bad));
+      auto& t = std::get<topic_body>(body);
+      if (r.kind == route_kind::join)
+        self->request(*entry.endpoint, caf::infinite, join_atom::value, t.topic, t.params)
+          .then(reply_ok, reply_err);
+      else
+        self->request(*entry.endpoint, caf::infinite, leave_atom::value, t.topic)
+          .then(reply_ok, reply_err);
+      return;
+    }
+    case route_kind::disconnect:
+      self->request(st.runtime, caf::infinite, disconnect_atom::value, name)
+        .then(reply_ok, reply_err);
+      return;
+    case route_kind::reconnect:
+      self->request(st.runtime, caf::infinite, connect_atom::value, name)
+        .then(reply_ok, reply_err);
+      return;
+    default:
+      api.respond(id, error_response(500, "internal", "unhandled route"));
+  }
+}
+
+// -- reload and drain ---------------------------------------------------------
+
+/// Topics the old config joined and the new one does not.
+std::vector<std::string> dropped_topics(const account_config& before,
+                                        const account_config& after) {
+  std::vector<std::string> out;
+  for (auto& [topic, params] : before.topics)
+    if (!after.topics.count(topic))
+      out.push_back(topic);
+  return out;
+}
+
+/// A topic taken out of the config is not rejoined from storage either.
+void forget_topics(self_ptr self, const std::string& name,
+                   const std::vector<std::string>& topics) {
+  auto& store = self->state.opts.store;
+  if (!store || topics.empty())
+    return;
+  auto loaded = store->load(name);
+  if (!loaded || !*loaded)
+    return;
+  for (auto& topic : topics)
+    (*loaded)->topics.erase(topic);
+  if (auto err = store->save(name, **loaded))
+    self->state.opts.log->warn("storage refused the account's topics",
+                               {{"account", name}, {"error", render(self, err)}});
+}
+
+void reload(self_ptr self) {
+  auto& st = self->state;
+  if (st.draining)
+    return;
+  auto loaded = load_config(st.opts.config_path);
+  if (auto* err = std::get_if<config_error>(&loaded)) {
+    st.opts.log->error("reload refused: the config is invalid; nothing changed",
+                       {{"error", err->to_string()}});
+    return;
+  }
+  auto fresh = std::get<daemon_config>(std::move(loaded));
+  auto& old = st.opts.config;
+  bool globals_changed = fresh.defaults != old.defaults || fresh.ca_file != old.ca_file
+                         || fresh.connect_timeout != old.connect_timeout
+                         || fresh.max_frame_bytes != old.max_frame_bytes;
+  if (fresh.api.listen != old.api.listen || fresh.storage.path != old.storage.path
+      || fresh.storage.type != old.storage.type)
+    st.opts.log->warn("api.listen and [storage] apply only at the next start");
+  std::map<std::string, account_config> wanted;
+  for (auto& a : fresh.accounts)
+    wanted.emplace(a.name, a);
+  old.defaults = fresh.defaults;
+  old.ca_file = fresh.ca_file;
+  old.connect_timeout = fresh.connect_timeout;
+  old.max_frame_bytes = fresh.max_frame_bytes;
+  old.drain_timeout = fresh.drain_timeout;
+  old.accounts = fresh.accounts;
+  std::vector<std::string> removed;
+  for (auto& [name, entry] : st.accounts)
+    if (!wanted.count(name))
+      removed.push_back(name);
+  for (auto& name : removed)
+    stop_account(self, name, [self, name] {
+      self->state.accounts.erase(name);
+      self->state.opts.log->info("account removed", {{"account", name}});
+    });
+  for (auto& [name, cfg] : wanted) {
+    auto i = st.accounts.find(name);
+    if (i == st.accounts.end()) {
+      st.accounts[name].cfg = cfg;
+      start_account(self, name);
+      continue;
+    }
+    bool changed = !(i->second.cfg == cfg) || globals_changed;
+    auto dropped = dropped_topics(i->second.cfg, cfg);
+    i->second.cfg = cfg;
+    if (changed) {
+      st.opts.log->info("account changed: restarting", {{"account", name}});
+      stop_account(self, name, [self, name, dropped] {
+        forget_topics(self, name, dropped);
+        start_account(self, name);
+      });
+    }
+  }
+  st.opts.log->info("config reloaded");
+}
+
+void finish_drain(self_ptr self) {
+  auto& st = self->state;
+  if (st.drained.empty() || st.drain_finishing)
+    return;
+  st.drain_finishing = true;
+  if (st.pushes_in_flight > 0)
+    st.opts.log->warn("drain timeout: stopping with pushes in flight (each is answered "
+                      "with its error)",
+                      {{"pushes", std::to_string(st.pushes_in_flight)}});
+  auto left = std::make_shared<size_t>(st.accounts.size() + 1);
+  auto one_down = [self, left]() {
+    if (--*left == 0) {
+      self->state.opts.log->info("all accounts stopped");
+      for (auto& promise : self->state.drained)
+        promise.deliver(caf::ok_atom::value);
+      self->state.drained.clear();
+    }
+  };
+  for (auto& [name, entry] : st.accounts)
+    stop_account(self, name, one_down);
+  one_down();
+}
+
+} // namespace
+
+connection_config connection_settings(const daemon_config& global, const account_config& a) {
+  connection_config c;
+  c.url = a.url;
+  c.offline = a.offline;
+  c.report_heartbeats = true;
+  c.socket.verify_peer = a.verify_tls;
+  c.socket.connect_timeout = global.connect_timeout;
+  c.socket.max_inbound_bytes = global.max_frame_bytes;
+  auto pick = [&](auto member) { return a.timing.*member ? a.timing.*member
+                                                          : global.defaults.*member; };
+  if (auto v = pick(&timing_settings::heartbeat))
+    c.heartbeat.slow = *v;
+  if (auto v = pick(&timing_settings::heartbeat_fast); v && v->count() > 0)
+    c.heartbeat.fast = *v;
+  c.liveness.interval = c.heartbeat.slow;
+  if (auto v = pick(&timing_settings::liveness_timeout))
+    c.liveness.timeout = *v;
+  if (auto v = pick(&timing_settings::liveness_max_missed))
+    c.liveness.max_missed = *v;
+  if (auto v = pick(&timing_settings::reconnect_initial))
+    c.backoff.initial = *v;
+  if (auto v = pick(&timing_settings::reconnect_max))
+    c.backoff.ceiling = *v;
+  if (auto v = pick(&timing_settings::reconnect_jitter))
+    c.backoff.full_jitter = *v;
+  if (auto v = pick(&timing_settings::join_timeout))
+    c.join_timeout = *v;
+  if (auto v = pick(&timing_settings::ack_timeout))
+    c.ack_timeout = *v;
+  return c;
+}
+
+daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
+  auto impl = sys.spawn([opts](self_ptr self) mutable -> daemon_impl::behavior_type {
+    auto& st = self->state;
+    st.opts = std::move(opts);
+    runtime_config rc;
+    rc.transport_settings.ca_file = st.opts.config.ca_file;
+    st.runtime = spawn_runtime(self->system(), rc);
+    self->link_to(st.runtime); // the runtime (and every tree) ends with the daemon
+    for (auto& a : st.opts.config.accounts) {
+      st.accounts[a.name].cfg = a;
+      start_account(self, a.name);
+    }
+    if (st.opts.watchdog.count() > 0)
+      self->send(self, watchdog_atom::value);
+    return {
+      [self](api_request& req) { handle_request(self, req); },
+      [self](account_event& ev) { on_account_event(self, ev); },
+      [self](reload_atom) { reload(self); },
+      [self](drain_atom) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        st.drained.push_back(rp);
+        if (st.draining)
+          return rp; // answered with the first
+        st.draining = true;
+        st.opts.log->info("draining", {{"pushes_in_flight",
+                                        std::to_string(st.pushes_in_flight)}});
+        if (st.pushes_in_flight == 0)
+          finish_drain(self);
+        else
+          self->delayed_send(self, st.opts.config.drain_timeout, drain_end_atom::value);
+        return rp;
+      },
+      [self](drain_end_atom) { finish_drain(self); },
+      [self](watchdog_atom) {
+        sd_notify(0, "WATCHDOG=1");
+        self->delayed_send(self, self->state.opts.watchdog / 2, watchdog_atom::value);
+      },
+    };
+  });
+  return caf::actor_cast<daemon_actor>(impl);
+}
+
+} // namespace tether::daemon

@@ -1,0 +1,169 @@
+// tetherd: the standalone multi-account daemon. Reads its TOML config, runs
+// one connection tree per account, serves the control API, reloads on
+// SIGHUP and drains on SIGTERM / SIGINT (docs/operations.md).
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/message.hpp>
+#include <caf/send.hpp>
+
+#include "actors/runtime.hpp"
+#include "apps/tetherd/control_api.hpp"
+#include "apps/tetherd/daemon.hpp"
+#include "apps/tetherd/systemd_notify.hpp"
+#include "storage/file_store.hpp"
+#include "storage/sqlite_store.hpp"
+
+using namespace tether;
+using namespace tether::daemon;
+
+namespace {
+
+const char* usage = "usage: tetherd --config FILE [--check]\n"
+                    "  --config FILE  the daemon's TOML config (docs/operations.md)\n"
+                    "  --check        validate the config and exit (0: valid)\n";
+
+struct options {
+  std::string config;
+  bool check = false;
+};
+
+bool parse_args(int argc, char** argv, options& out) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc)
+      out.config = argv[++i];
+    else if (arg == "--check")
+      out.check = true;
+    else
+      return false;
+  }
+  return !out.config.empty();
+}
+
+profile_store_ptr open_store(const storage_config& s, std::string& error) {
+  switch (s.type) {
+    case storage_config::kind::none:
+      return nullptr;
+    case storage_config::kind::file:
+      return std::make_shared<file_store>(s.path);
+    case storage_config::kind::sqlite: {
+      auto db = sqlite_store::open(s.path);
+      if (!db) {
+        error = caf::to_string(db.error().context());
+        return nullptr;
+      }
+      return *db;
+    }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opts;
+  if (!parse_args(argc, argv, opts)) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  auto loaded = load_config(opts.config);
+  if (auto* err = std::get_if<config_error>(&loaded)) {
+    std::fprintf(stderr, "tetherd: %s\n", err->to_string().c_str());
+    return 2;
+  }
+  auto cfg = std::get<daemon_config>(std::move(loaded));
+  if (opts.check) {
+    std::printf("tetherd: %s is valid (%zu accounts)\n", opts.config.c_str(),
+                cfg.accounts.size());
+    return 0;
+  }
+  bool json = cfg.log == daemon_config::log_format::json
+              || (cfg.log == daemon_config::log_format::automatic && !::isatty(2));
+  auto log = std::make_shared<logger>(json);
+
+  // Signals are taken by sigwait below, never by a handler: block them
+  // before any thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT})
+    sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::string store_error;
+  auto store = open_store(cfg.storage, store_error);
+  if (!store_error.empty()) {
+    log->error("storage cannot be opened", {{"error", store_error}});
+    return 2;
+  }
+
+  caf::actor_system_config sys_cfg;
+  add_error_categories(sys_cfg);
+  caf::actor_system sys{sys_cfg};
+
+  auto daemon_handle = std::make_shared<daemon_actor>();
+  std::shared_ptr<control_api> api;
+  try {
+    api = std::make_shared<control_api>(
+      control_api_options{cfg.api.listen, cfg.api.token},
+      [daemon_handle](api_request req) { caf::anon_send(*daemon_handle, std::move(req)); });
+  } catch (const std::exception& ex) {
+    log->error("control API cannot listen", {{"error", ex.what()}});
+    return 2;
+  }
+  auto drain_timeout = cfg.drain_timeout;
+  auto listen = cfg.api.listen;
+  auto account_count = cfg.accounts.size();
+  daemon_options dopts;
+  dopts.config_path = opts.config;
+  dopts.config = std::move(cfg);
+  dopts.api = api;
+  dopts.log = log;
+  dopts.store = store;
+  dopts.watchdog = watchdog_interval();
+  *daemon_handle = spawn_daemon(sys, std::move(dopts));
+  std::thread api_thread{[api] { api->run(); }};
+  log->info("api listening", {{"listen", listen}, {"port", std::to_string(api->port())}});
+  notify_ready("serving " + std::to_string(account_count) + " accounts");
+
+  int exit_code = 0;
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0)
+      continue;
+    if (sig == SIGHUP) {
+      log->info("SIGHUP: reloading the config");
+      caf::anon_send(*daemon_handle, reload_atom::value);
+      continue;
+    }
+    log->info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    notify_stopping();
+    caf::scoped_actor self{sys};
+    self->request(*daemon_handle, drain_timeout + std::chrono::seconds{30}, drain_atom::value)
+      .receive([](caf::ok_atom) {},
+               [&](caf::error& err) {
+                 log->error("drain did not finish", {{"error", sys.render(err)}});
+                 exit_code = 1;
+               });
+    break;
+  }
+  // Every answered request reaches its client before the server goes.
+  if (!api->wait_answered(std::chrono::seconds{5}))
+    log->warn("some API requests were still unanswered at exit");
+  api->stop();
+  api_thread.join();
+  caf::anon_send_exit(*daemon_handle, caf::exit_reason::user_shutdown);
+  log->info("stopped");
+  return exit_code;
+}
