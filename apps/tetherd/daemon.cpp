@@ -28,7 +28,19 @@ struct account_entry {
   uint64_t generation = 0;
   caf::actor forwarder; ///< the tree's consumer: tags events with the account
   std::optional<connection_actor> endpoint; ///< set while running
+  bool starting = false; ///< asked the runtime, no answer yet
+  /// Requests that came while starting: run once the start is answered.
+  std::vector<std::function<void()>> waiting;
 };
+
+/// Runs what waited for the account's start to be answered.
+void run_waiting(account_entry& entry) {
+  entry.starting = false;
+  auto waiting = std::move(entry.waiting);
+  entry.waiting.clear();
+  for (auto& f : waiting)
+    f();
+}
 
 struct daemon_state {
   daemon_options opts;
@@ -133,6 +145,7 @@ void start_account(self_ptr self, const std::string& name,
                                          {"url", redact_url(entry.cfg.url)},
                                          {"offline", entry.cfg.offline ? "true" : "false"}});
   auto generation = entry.generation;
+  entry.starting = true;
   self->request(st.runtime, caf::infinite, start_atom::value, std::move(pc))
     .then(
       [self, name, generation, done](connection_actor& endpoint) {
@@ -145,17 +158,19 @@ void start_account(self_ptr self, const std::string& name,
             .then([](caf::ok_atom) {}, [](caf::error&) {});
         if (done)
           done(caf::none);
+        run_waiting(i->second);
       },
       [self, name, generation, done](caf::error& err) {
         auto i = self->state.accounts.find(name);
-        if (i != self->state.accounts.end() && i->second.generation == generation) {
-          i->second.status.state = account_state::stopped;
-          i->second.status.last_cause = render(self, err);
-        }
         self->state.opts.log->error("account did not start",
                                     {{"account", name}, {"error", render(self, err)}});
         if (done)
           done(err);
+        if (i != self->state.accounts.end() && i->second.generation == generation) {
+          i->second.status.state = account_state::stopped;
+          i->second.status.last_cause = render(self, err);
+          run_waiting(i->second);
+        }
       });
 }
 
@@ -163,6 +178,10 @@ void start_account(self_ptr self, const std::string& name,
 void stop_account(self_ptr self, const std::string& name, std::function<void()> done) {
   auto& st = self->state;
   auto i = st.accounts.find(name);
+  if (i != st.accounts.end() && i->second.starting) {
+    i->second.waiting.push_back([self, name, done] { stop_account(self, name, done); });
+    return;
+  }
   if (i == st.accounts.end() || !i->second.endpoint) {
     done();
     return;
@@ -290,6 +309,7 @@ void handle_request(self_ptr self, api_request& req) {
   if (r.kind == route_kind::bad_method)
     return api.respond(id, error_response(405, "method_not_allowed",
                                           req.method + " is not allowed on " + req.path));
+  st.counters.pushes_in_flight = st.pushes_in_flight;
   if (r.kind == route_kind::metrics)
     return api.respond(id, {200,
                             render_prometheus(st.counters, [&] {
@@ -312,6 +332,11 @@ void handle_request(self_ptr self, api_request& req) {
                                           "no account named \"" + r.account + "\""));
   auto& entry = i->second;
   auto name = r.account;
+  if (entry.starting && r.kind != route_kind::get_account) {
+    entry.waiting.push_back([self, req]() mutable { handle_request(self, req); });
+    --st.counters.api_requests; // counted when it runs
+    return;
+  }
   if (r.kind == route_kind::get_account)
     return api.respond(id, ok_json(to_json(name, entry.status)));
   if (r.kind == route_kind::start) {

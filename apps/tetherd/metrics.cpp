@@ -88,6 +88,8 @@ std::string render_prometheus(const metrics& m,
   for (auto& [outcome, n] : m.pushes)
     out += "tether_pushes_total{outcome=\"" + label(outcome) + "\"} " + std::to_string(n)
            + "\n";
+  header(out, "tether_pushes_in_flight", "gauge", "API pushes waiting for their outcome.");
+  out += "tether_pushes_in_flight " + std::to_string(m.pushes_in_flight) + "\n";
   header(out, "tether_events_total", "counter", "Events received from connection trees.");
   out += "tether_events_total " + std::to_string(m.events) + "\n";
   header(out, "tether_api_requests_total", "counter", "Control API requests.");

@@ -1,0 +1,137 @@
+// The control API's pure half: routes, request bodies, the bearer check, the
+// account states folded from events, and the Prometheus text.
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "apps/tetherd/api_routes.hpp"
+#include "apps/tetherd/metrics.hpp"
+
+using namespace tether;
+using namespace tether::daemon;
+using namespace std::chrono_literals;
+
+TEST_CASE("routes name the account and the action, and refuse the wrong method",
+          "[tetherd]") {
+  CHECK(match_route("GET", "/accounts").kind == route_kind::list_accounts);
+  auto r = match_route("POST", "/accounts/alice/push");
+  CHECK(r.kind == route_kind::push);
+  CHECK(r.account == "alice");
+  CHECK(match_route("GET", "/accounts/bob").kind == route_kind::get_account);
+  CHECK(match_route("GET", "/accounts/alice/push").kind == route_kind::bad_method);
+  CHECK(match_route("POST", "/metrics").kind == route_kind::bad_method);
+  CHECK(match_route("GET", "/metrics").kind == route_kind::metrics);
+  CHECK(match_route("POST", "/accounts/alice/explode").kind == route_kind::not_found);
+  CHECK(match_route("GET", "/accounts//push").kind == route_kind::not_found);
+  CHECK(match_route("GET", "/").kind == route_kind::not_found);
+}
+
+TEST_CASE("a push body must name topic and event; payload is an object; "
+          "unknown members are refused",
+          "[tetherd]") {
+  auto ok = parse_push_body(
+    R"({"topic":"room:a","event":"echo","payload":{"n":1},"timeout_ms":500,"idempotency_key":"k1"})");
+  REQUIRE(ok.index() == 0);
+  auto& p = std::get<push_body>(ok);
+  CHECK(p.topic == "room:a");
+  CHECK(p.payload == R"({"n":1})");
+  CHECK(p.timeout == 500ms);
+  CHECK(p.idempotency_key == "k1");
+  auto status = [](const std::string& body) {
+    auto r = parse_push_body(body);
+    REQUIRE(r.index() == 1);
+    return std::get<api_response>(r);
+  };
+  CHECK(status("not json").status == 400);
+  CHECK(status("[]").body == R"({"error":"bad_request","message":"the body must be a JSON object"})");
+  CHECK(status(R"({"topic":"t"})").body.find("event") != std::string::npos);
+  CHECK(status(R"({"topic":"t","event":"e","payload":[1]})").body.find("payload")
+        != std::string::npos);
+  CHECK(status(R"({"topic":"t","event":"e","timeout_ms":0})").status == 400);
+  CHECK(status(R"({"topic":"t","event":"e","evnt":"x"})").body.find("evnt")
+        != std::string::npos);
+  auto join = parse_topic_body(R"({"topic":"room:b","params":{"since":1}})");
+  REQUIRE(join.index() == 0);
+  CHECK(std::get<topic_body>(join).params == R"({"since":1})");
+  CHECK(parse_topic_body(R"({"params":{}})").index() == 1);
+}
+
+TEST_CASE("only the exact bearer token passes", "[tetherd]") {
+  CHECK(bearer_matches("Bearer s3cret", "s3cret"));
+  CHECK_FALSE(bearer_matches("Bearer s3cre", "s3cret"));
+  CHECK_FALSE(bearer_matches("Bearer s3cretx", "s3cret"));
+  CHECK_FALSE(bearer_matches("bearer s3cret", "s3cret"));
+  CHECK_FALSE(bearer_matches("", "s3cret"));
+  CHECK_FALSE(bearer_matches("Bearer ", "")); // no token configured: nothing passes
+  CHECK(account_filter("account=alice&x=1") == "alice");
+  CHECK(account_filter("x=1&account=bob") == "bob");
+  CHECK(account_filter("") == "");
+}
+
+TEST_CASE("an account's state follows its tree's events", "[tetherd]") {
+  account_status s;
+  CHECK(s.state == account_state::connecting);
+  fold_event(s, connected{7});
+  CHECK(s.state == account_state::connected);
+  CHECK(s.socket == 7);
+  fold_event(s, topic_joined{"room:a", "{}"});
+  CHECK(s.state == account_state::joined);
+  fold_event(s, heartbeat_answered{caf::timespan{1500us}});
+  CHECK(s.rtt_us == 1500);
+  fold_event(s, disconnected{"closed_by_peer"});
+  CHECK(s.topics.at("room:a") == "joining");
+  fold_event(s, reconnect_scheduled{2, caf::timespan{2s}, "closed_by_peer", caf::timespan{3s}});
+  CHECK(s.state == account_state::reconnecting);
+  CHECK(s.attempt == 2);
+  CHECK(s.delay_ms == 2000);
+  CHECK(s.reconnects == 1);
+  fold_event(s, connected{8});
+  CHECK(s.socket == 8);
+  CHECK(s.attempt == 0);
+  fold_event(s, channel_closed{"room:a"});
+  CHECK(s.topics.empty());
+  fold_event(s, stopped{"shutdown"});
+  CHECK(s.state == account_state::stopped);
+  CHECK(to_json("a", s).find(R"("state":"stopped")") != std::string::npos);
+  CHECK(event_json("a", message_received{"room:a", "news", R"({"x":1})"})
+        == R"({"account":"a","type":"message","topic":"room:a","event":"news","payload":{"x":1}})");
+}
+
+TEST_CASE("metrics render as Prometheus text: states, counters, a cumulative "
+          "histogram",
+          "[tetherd]") {
+  metrics m;
+  m.count(heartbeat_answered{caf::timespan{800us}});
+  m.count(heartbeat_answered{caf::timespan{30ms}});
+  m.count(reconnect_scheduled{1, caf::timespan{1s}, "x", caf::timespan{0}});
+  m.pushes["ok"] = 3;
+  m.pushes["ack_timeout"] = 1;
+  std::map<std::string, account_status> accounts;
+  accounts["a"].state = account_state::joined;
+  accounts["b"].state = account_state::reconnecting;
+  auto text = render_prometheus(m, accounts, 42);
+  auto has = [&](const std::string& line) {
+    return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+  };
+  CHECK(has(R"(tether_connections{state="joined"} 1)"));
+  CHECK(has(R"(tether_connections{state="reconnecting"} 1)"));
+  CHECK(has(R"(tether_connections{state="stopped"} 0)"));
+  CHECK(has("tether_reconnects_total 1"));
+  CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="0.0005"} 0)"));
+  CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="0.001"} 1)"));
+  CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="0.05"} 2)"));
+  CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="+Inf"} 2)"));
+  CHECK(has("tether_heartbeat_rtt_seconds_count 2"));
+  CHECK(has(R"(tether_pushes_total{outcome="ok"} 3)"));
+  CHECK(has("tether_actors_alive 42"));
+  // every sample line is "name{labels} value" or "name value"
+  std::istringstream lines{text};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# ", 0) == 0)
+      continue;
+    auto space = line.rfind(' ');
+    REQUIRE(space != std::string::npos);
+    CHECK_NOTHROW(std::stod(line.substr(space + 1)));
+  }
+}

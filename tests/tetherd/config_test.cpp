@@ -1,0 +1,157 @@
+// tetherd's config: what an operator's file turns into, and how a bad one is
+// refused (file:line, the key, the reason; nothing starts).
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "apps/tetherd/config.hpp"
+#include "storage/scratch_dir.hpp"
+
+using namespace tether::daemon;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* minimal = R"(
+[api]
+token = "t"
+
+[[account]]
+name = "alice"
+url = "ws://127.0.0.1:4000/socket/websocket"
+)";
+
+daemon_config parse_ok(const std::string& text) {
+  auto r = parse_config(text, "d.toml", "/etc/tetherd");
+  if (auto* err = std::get_if<config_error>(&r))
+    FAIL(err->to_string());
+  return std::get<daemon_config>(r);
+}
+
+std::string refusal(const std::string& text) {
+  auto r = parse_config(text, "d.toml", "/etc/tetherd");
+  REQUIRE(std::holds_alternative<config_error>(r));
+  return std::get<config_error>(r).to_string();
+}
+
+} // namespace
+
+TEST_CASE("a minimal config takes every default", "[tetherd]") {
+  auto cfg = parse_ok(minimal);
+  CHECK(cfg.api.listen == "127.0.0.1:4100");
+  CHECK(cfg.api.token == "t");
+  CHECK(cfg.storage.type == storage_config::kind::none);
+  CHECK(cfg.drain_timeout == 5000ms);
+  REQUIRE(cfg.accounts.size() == 1);
+  auto& a = cfg.accounts[0];
+  CHECK(a.name == "alice");
+  CHECK(a.topics.empty());
+  CHECK_FALSE(a.offline);
+  CHECK(a.verify_tls);
+  CHECK(a.timing == timing_settings{});
+}
+
+TEST_CASE("accounts carry params, topics with join params, overrides and "
+          "relative paths resolved from the config's folder",
+          "[tetherd]") {
+  auto cfg = parse_ok(R"(
+log = "json"
+drain_timeout_ms = 2000
+[api]
+listen = "unix:/run/tetherd.sock"
+token = "t"
+[storage]
+kind = "sqlite"
+path = "state/t.db"
+[defaults]
+heartbeat_ms = 15000
+ack_timeout_ms = 5000
+[[account]]
+name = "a"
+url = "wss://example.test/socket/websocket"
+params = { token = "abc", device = "d1" }
+topics = ["room:lobby", { topic = "room:b", params = { since = 42, tags = ["x"] } }]
+heartbeat_ms = 5000
+liveness_max_missed = 0
+reconnect_jitter = true
+offline = true
+[[account]]
+name = "b"
+url = "ws://127.0.0.1:4000/socket/websocket"
+params_file = "secrets/b.toml"
+)");
+  CHECK(cfg.log == daemon_config::log_format::json);
+  CHECK(cfg.drain_timeout == 2000ms);
+  CHECK(cfg.api.listen == "unix:/run/tetherd.sock");
+  CHECK(cfg.storage.type == storage_config::kind::sqlite);
+  CHECK(cfg.storage.path == "/etc/tetherd/state/t.db");
+  CHECK(cfg.defaults.heartbeat == 15000ms);
+  CHECK(cfg.defaults.ack_timeout == 5000ms);
+  auto& a = cfg.accounts[0];
+  // TOML tables have no order: params come sorted by key
+  CHECK(a.params
+        == std::vector<std::pair<std::string, std::string>>{{"device", "d1"},
+                                                            {"token", "abc"}});
+  CHECK(a.topics.at("room:lobby") == "{}");
+  CHECK(a.topics.at("room:b") == R"({"since":42,"tags":["x"]})");
+  CHECK(a.timing.heartbeat == 5000ms);
+  CHECK(a.timing.liveness_max_missed == 0u);
+  CHECK(a.timing.reconnect_jitter == true);
+  CHECK(a.offline);
+  CHECK(cfg.accounts[1].params_file == "/etc/tetherd/secrets/b.toml");
+}
+
+TEST_CASE("a bad config is refused with file, line, key and reason", "[tetherd]") {
+  // an unknown key (a typo must not be ignored)
+  CHECK(refusal(std::string{minimal} + "heartbeet_ms = 5\n")
+        == "d.toml:8: account[1].heartbeet_ms: unknown key");
+  CHECK(refusal("colour = 1\n[api]\ntoken = \"t\"\n") == "d.toml:1: colour: unknown key");
+  // a wrong type
+  CHECK(refusal(std::string{minimal} + "heartbeat_ms = \"5s\"\n")
+        == "d.toml:8: account[1].heartbeat_ms: expected an integer, found a string");
+  // a missing required key, reported where its table starts
+  CHECK(refusal("[api]\ntoken = \"t\"\n\n[[account]]\nname = \"a\"\n")
+        == "d.toml:4: account[1].url: required key is missing");
+  CHECK(refusal("[[account]]\nname = \"a\"\nurl = \"ws://h/s\"\n")
+        == "d.toml:1: api: required key is missing");
+  // values out of range or of the wrong form
+  CHECK(refusal(std::string{minimal} + "url2 = 1\n") == "d.toml:8: account[1].url2: unknown key");
+  CHECK(refusal("[api]\ntoken = \"t\"\n[[account]]\nname = \"a\"\nurl = \"http://h\"\n")
+        == "d.toml:5: account[1].url: must start with ws:// or wss://");
+  CHECK(refusal("[api]\ntoken = \"t\"\n[storage]\nkind = \"redis\"\n")
+        == "d.toml:4: storage.kind: expected \"none\", \"file\" or \"sqlite\"");
+  CHECK(refusal("[api]\ntoken = \"t\"\n[defaults]\nliveness_max_missed = -1\n")
+        == "d.toml:4: defaults.liveness_max_missed: must be between 0 and 1000");
+  // two accounts with one name would mean two sockets on one credential
+  CHECK(refusal(std::string{minimal} + "[[account]]\nname = \"alice\"\nurl = \"ws://h/s\"\n")
+        == "d.toml:8: account[2].name: account \"alice\" is defined twice");
+  // TOML syntax errors keep the parser's own message and line
+  CHECK(refusal("[api]\ntoken = \n").rfind("d.toml:2: ", 0) == 0);
+  // a nested table is checked too
+  CHECK(refusal(std::string{minimal} + "topics = [{ topic = \"r\", parms = {} }]\n")
+        == "d.toml:8: account[1].topics.parms: unknown key");
+}
+
+TEST_CASE("the token may come from a file, and the params from a params file",
+          "[tetherd]") {
+  scratch_dir dir;
+  std::ofstream{dir.path / "token"} << "s3cret\n";
+  std::ofstream{dir.path / "alice.toml"} << "token = \"abc\"\nregion = \"eu\"\n";
+  std::ofstream{dir.path / "d.toml"} << "[api]\ntoken_file = \"token\"\n[[account]]\n"
+                                        "name = \"a\"\nurl = \"ws://h/s\"\n"
+                                        "params_file = \"alice.toml\"\n";
+  auto r = load_config(dir.path / "d.toml");
+  REQUIRE(std::holds_alternative<daemon_config>(r));
+  auto& cfg = std::get<daemon_config>(r);
+  CHECK(cfg.api.token == "s3cret");
+  auto params = load_params_file(*cfg.accounts[0].params_file);
+  REQUIRE(params.index() == 0);
+  CHECK(std::get<0>(params)
+        == std::vector<std::pair<std::string, std::string>>{{"region", "eu"},
+                                                            {"token", "abc"}});
+  std::ofstream{dir.path / "alice.toml"} << "token = 5\n";
+  auto bad = load_params_file(*cfg.accounts[0].params_file);
+  REQUIRE(bad.index() == 1);
+  CHECK(std::get<1>(bad).key == "token");
+}

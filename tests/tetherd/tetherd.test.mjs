@@ -1,0 +1,296 @@
+// tetherd end to end: the real daemon with a temp config, against a real
+// tether-hub, both on loopback ephemeral ports, driven through the control
+// API (HTTP and the WebSocket event stream) and signals.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+
+const TETHERD = process.env.TETHERD_BINARY;
+const HUB = process.env.TETHER_HUB_BINARY;
+const TOKEN = 'test-token';
+
+/** Waits until `pred(text)` holds for a child's growing output. */
+function waitOutput(child, stream, pred, ms = 10000) {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timeout; output so far:\n${text}`)), ms);
+    const on = (chunk) => {
+      text += chunk;
+      const m = pred(text);
+      if (m) { clearTimeout(timer); child[stream].off('data', on); resolve(m); }
+    };
+    child[stream].on('data', on);
+  });
+}
+
+async function startHub() {
+  const hub = spawn(HUB, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  hub.stderr.resume();
+  const port = await waitOutput(hub, 'stdout', (t) => t.match(/127\.0\.0\.1:(\d+)\/socket/)?.[1]);
+  return { proc: hub, url: `ws://127.0.0.1:${port}/socket/websocket` };
+}
+
+class Daemon {
+  constructor(dir, toml) {
+    this.dir = dir;
+    this.path = join(dir, 'tetherd.toml');
+    writeFileSync(this.path, toml);
+  }
+  async start() {
+    this.proc = spawn(TETHERD, ['--config', this.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.log = '';
+    this.proc.stderr.on('data', (c) => { this.log += c; });
+    this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
+    this.port = await waitOutput(this.proc, 'stderr', (t) => t.match(/"port":"(\d+)"/)?.[1]);
+    this.base = `http://127.0.0.1:${this.port}`;
+    return this;
+  }
+  async api(method, path, body, token = TOKEN) {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* metrics are text */ }
+    return { status: res.status, json, text };
+  }
+  /** Polls GET /accounts/NAME until `pred` holds (the API is the observer). */
+  async until(name, pred, ms = 10000) {
+    const end = Date.now() + ms;
+    let last;
+    while (Date.now() < end) {
+      last = (await this.api('GET', `/accounts/${name}`)).json;
+      if (last && pred(last)) return last;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`account ${name} never matched; last: ${JSON.stringify(last)}\n${this.log}`);
+  }
+  stop(signal = 'SIGTERM') {
+    if (this.proc.exitCode === null) this.proc.kill(signal);
+    return this.exited;
+  }
+}
+
+function config(hubUrl, accounts, extra = '') {
+  let t = `log = "json"\n${extra}\n[api]\nlisten = "127.0.0.1:0"\ntoken = "${TOKEN}"\n`;
+  for (const a of accounts) {
+    t += `\n[[account]]\nname = "${a.name}"\nurl = "${a.url ?? hubUrl}"\n`;
+    if (a.topics) t += `topics = ${JSON.stringify(a.topics)}\n`;
+    if (a.more) t += a.more + '\n';
+  }
+  return t;
+}
+
+async function withSetup(fn) {
+  const dir = mkdtempSync(join(tmpdir(), 'tetherd-'));
+  const hub = await startHub();
+  const daemons = [];
+  try {
+    await fn({ dir, hub, daemon: (toml) => { const d = new Daemon(dir, toml); daemons.push(d); return d; } });
+  } finally {
+    for (const d of daemons) if (d.proc && d.proc.exitCode === null) d.proc.kill('SIGKILL');
+    hub.proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('an API push round-trips through the account\'s tree and returns the server\'s reply', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice', topics: ['room:a'] }])).start();
+    await d.until('alice', (a) => a.topics['room:a'] === 'joined');
+    const ok = await d.api('POST', '/accounts/alice/push',
+                           { topic: 'room:a', event: 'echo', payload: { n: 1 } });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.json, { status: 'ok', response: { n: 1 } });
+    const rejected = await d.api('POST', '/accounts/alice/push', { topic: 'room:a', event: 'err' });
+    assert.equal(rejected.status, 422);
+    assert.deepEqual(rejected.json.response, { reason: 'nope' });
+    const unknown = await d.api('POST', '/accounts/nobody/push', { topic: 'room:a', event: 'echo' });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json.error, 'unknown_account');
+    const bad = await d.api('POST', '/accounts/alice/push', { topic: 'room:a' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.message, /event/);
+    const wrongMethod = await d.api('GET', '/accounts/alice/push');
+    assert.equal(wrongMethod.status, 405);
+    assert.equal((await d.stop()).code, 0);
+  });
+});
+
+test('the API refuses every request without the right bearer token', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice' }])).start();
+    for (const token of [null, 'wrong']) {
+      for (const [method, path] of [['GET', '/accounts'], ['GET', '/metrics'],
+                                    ['POST', '/accounts/alice/push']]) {
+        const r = await d.api(method, path, method === 'POST' ? { topic: 't', event: 'e' } : undefined, token);
+        assert.equal(r.status, 401, `${method} ${path} with ${token}`);
+        assert.equal(r.json.error, 'unauthorized');
+      }
+    }
+    // the event stream too
+    const refused = await new Promise((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${d.port}/events`);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      ws.on('open', () => resolve('open'));
+      ws.on('error', () => {});
+    });
+    assert.equal(refused, 401);
+    await d.stop();
+  });
+});
+
+test('metrics parse as Prometheus text and count states, pushes and heartbeats', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice', topics: ['room:a'] }],
+                                  '[defaults]\nheartbeat_ms = 100\nliveness_timeout_ms = 100')).start();
+    await d.until('alice', (a) => a.heartbeat_rtt_ms !== null);
+    await d.api('POST', '/accounts/alice/push', { topic: 'room:a', event: 'echo' });
+    const m = await d.api('GET', '/metrics');
+    assert.equal(m.status, 200);
+    const samples = new Map();
+    for (const line of m.text.split('\n')) {
+      if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+      const match = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/);
+      assert.ok(match, `not a sample line: ${line}`);
+      assert.ok(!Number.isNaN(Number(match[2])), line);
+      samples.set(match[1], Number(match[2]));
+    }
+    assert.equal(samples.get('tether_connections{state="joined"}'), 1);
+    assert.equal(samples.get('tether_pushes_total{outcome="ok"}'), 1);
+    assert.ok(samples.get('tether_heartbeat_rtt_seconds_count') >= 1);
+    assert.ok(samples.get('tether_actors_alive') > 0);
+    await d.stop();
+  });
+});
+
+test('the event stream sends NDJSON lines, filtered by account', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice' }, { name: 'bob' }])).start();
+    const ws = new WebSocket(`ws://127.0.0.1:${d.port}/events?account=alice`,
+                             { headers: { authorization: `Bearer ${TOKEN}` } });
+    const lines = [];
+    ws.on('message', (m) => lines.push(...m.toString().trim().split('\n').map((l) => JSON.parse(l))));
+    await new Promise((r) => ws.on('open', r));
+    for (const name of ['alice', 'bob'])
+      assert.equal((await d.api('POST', `/accounts/${name}/join`, { topic: 'room:s' })).status, 200);
+    await d.until('bob', (a) => a.topics['room:s'] === 'joined');
+    const end = Date.now() + 5000;
+    while (!lines.some((l) => l.type === 'joined') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
+    const joined = lines.filter((l) => l.type === 'joined');
+    assert.equal(joined.length, 1);
+    assert.deepEqual(joined[0], { account: 'alice', type: 'joined', topic: 'room:s', response: {} });
+    assert.ok(lines.every((l) => l.account === 'alice'));
+    ws.close();
+    await d.stop();
+  });
+});
+
+test('a bad config is refused with file:line and the key, and nothing starts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tetherd-'));
+  try {
+    const path = join(dir, 'bad.toml');
+    writeFileSync(path, `[api]\ntoken = "t"\n\n[[account]]\nname = "a"\nurl = "ws://127.0.0.1:1/s"\nheartbeat_ms = "fast"\n`);
+    const r = spawnSync(TETHERD, ['--config', path], { encoding: 'utf8', timeout: 10000 });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.trim(),
+                 `tetherd: ${path}:7: account[1].heartbeat_ms: expected an integer, found a string`);
+    writeFileSync(path, `[api]\ntoken = "t"\nlisten = "127.0.0.1:0"\nport = 4\n`);
+    const r2 = spawnSync(TETHERD, ['--config', path], { encoding: 'utf8', timeout: 10000 });
+    assert.equal(r2.status, 2);
+    assert.match(r2.stderr, /bad\.toml:4: api\.port: unknown key/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGHUP reload starts added, stops removed and restarts changed accounts; untouched ones keep their socket', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'keep', topics: ['room:k'] },
+                                            { name: 'change', topics: ['room:c'] },
+                                            { name: 'drop' }])).start();
+    const keep = await d.until('keep', (a) => a.topics['room:k'] === 'joined');
+    const change = await d.until('change', (a) => a.topics['room:c'] === 'joined');
+    writeFileSync(d.path, config(hub.url, [{ name: 'keep', topics: ['room:k'] },
+                                           { name: 'change', topics: ['room:c2'] },
+                                           { name: 'added', topics: ['room:n'] }]));
+    d.proc.kill('SIGHUP');
+    await d.until('added', (a) => a.topics['room:n'] === 'joined');
+    const changed = await d.until('change', (a) => a.topics['room:c2'] === 'joined');
+    assert.notEqual(changed.socket, change.socket);
+    assert.equal(changed.topics['room:c'], undefined);
+    const list = (await d.api('GET', '/accounts')).json.map((a) => a.name);
+    assert.deepEqual(list, ['added', 'change', 'keep']);
+    const kept = (await d.api('GET', '/accounts/keep')).json;
+    assert.equal(kept.socket, keep.socket);
+    assert.equal(kept.reconnects, 0);
+    // an invalid file on reload changes nothing
+    writeFileSync(d.path, 'this is = not toml [');
+    d.proc.kill('SIGHUP');
+    const end = Date.now() + 5000;
+    while (!/reload refused/.test(d.log) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.match(d.log, /reload refused: the config is invalid; nothing changed/);
+    assert.equal((await d.api('GET', '/accounts')).json.length, 3);
+    assert.equal((await d.api('GET', '/accounts/keep')).json.socket, keep.socket);
+    await d.stop();
+  });
+});
+
+test('SIGTERM drains: pushes in flight are all answered, new ones are refused, exit 0', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice', topics: ['room:a'] }],
+                                  'drain_timeout_ms = 5000')).start();
+    await d.until('alice', (a) => a.topics['room:a'] === 'joined');
+    const inflight = [];
+    for (let i = 0; i < 20; i++)
+      inflight.push(d.api('POST', '/accounts/alice/push',
+                          { topic: 'room:a', event: 'slow', payload: { ms: 400, i } }));
+    // once the daemon counts all twenty in flight, ask it to stop
+    const end = Date.now() + 5000;
+    while (Date.now() < end
+           && !(await d.api('GET', '/metrics')).text.includes('\ntether_pushes_in_flight 20\n'))
+      await new Promise((r) => setTimeout(r, 10));
+    d.proc.kill('SIGTERM');
+    // pushes sent after the signal are answered ok until the daemon sees it,
+    // then refused with 503 (or the connection is refused once it is gone)
+    let late;
+    do {
+      late = await d.api('POST', '/accounts/alice/push', { topic: 'room:a', event: 'echo' })
+        .catch(() => ({ status: 'refused' }));
+      assert.ok([200, 503, 'refused'].includes(late.status), `late push: ${late.status}`);
+    } while (late.status === 200);
+    if (late.status === 503) assert.equal(late.json.error, 'draining');
+    const results = await Promise.all(inflight);
+    results.forEach((r, i) => {
+      assert.equal(r.status, 200, `push ${i}: ${r.text}`);
+      assert.equal(r.json.response.i, i);
+    });
+    const exit = await d.exited;
+    assert.equal(exit.code, 0);
+  });
+});
+
+test('a restarted daemon resumes from SQLite storage: topics joined through the API are joined again', async () => {
+  await withSetup(async ({ dir, hub, daemon }) => {
+    const toml = config(hub.url, [{ name: 'alice' }],
+                        `[storage]\nkind = "sqlite"\npath = "${join(dir, 'state.db')}"`);
+    const first = await daemon(toml).start();
+    assert.equal((await first.api('POST', '/accounts/alice/join',
+                                  { topic: 'room:kept', params: { since: 1 } })).status, 200);
+    await first.until('alice', (a) => a.topics['room:kept'] === 'joined');
+    await first.stop('SIGKILL'); // no goodbye: storage alone carries the state
+    const second = await daemon(toml).start();
+    const a = await second.until('alice', (x) => x.topics['room:kept'] === 'joined');
+    assert.equal(a.state, 'joined');
+    await second.stop();
+  });
+});
