@@ -52,9 +52,8 @@ public:
     : t_(t), prefix_(std::move(prefix)), file_(file), line_(line) {
   }
 
-  ~table_reader() noexcept(false) {
-    if (std::uncaught_exceptions() > 0)
-      return;
+  /// Refuses the first key present that nobody read (call when done).
+  void finish() const {
     for (auto&& [key, node] : t_)
       if (!read_.count(std::string{key.str()}))
         fail(node, std::string{key.str()}, "unknown key");
@@ -209,6 +208,7 @@ account_config read_account(const toml::table& t, size_t index, const std::strin
     table_reader pr{*params, prefix + ".params", file, line_of(*params)};
     for (auto&& [key, node] : *params)
       a.params.emplace_back(std::string{key.str()}, *pr.string(std::string{key.str()}, false));
+    pr.finish();
   }
   if (auto pf = r.string("params_file")) {
     if (!a.params.empty())
@@ -228,12 +228,14 @@ account_config read_account(const toml::table& t, size_t index, const std::strin
       if (!topic)
         tr.missing("topic");
       auto* params = tr.table("params");
+      tr.finish();
       a.topics[*topic] = params ? to_json(*params) : "{}";
     }
   }
   a.timing = read_timing(r);
   a.offline = r.boolean("offline").value_or(false);
   a.verify_tls = r.boolean("verify_tls").value_or(true);
+  r.finish();
   return a;
 }
 
@@ -268,6 +270,7 @@ daemon_config read_root(const toml::table& root, const std::string& file,
     }
     if (cfg.api.token.empty())
       ar.missing("token");
+    ar.finish();
   } else {
     r.missing("api");
   }
@@ -288,6 +291,7 @@ daemon_config read_root(const toml::table& root, const std::string& file,
         sr.missing("path");
       cfg.storage.path = resolve(base, *path);
     }
+    sr.finish();
   }
   if (auto* transport = r.table("transport")) {
     table_reader tr{*transport, "transport", file, line_of(*transport)};
@@ -297,10 +301,12 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cfg.connect_timeout = *v;
     if (auto v = tr.integer("max_frame_bytes", 1024, int64_t{1} << 30))
       cfg.max_frame_bytes = static_cast<size_t>(*v);
+    tr.finish();
   }
   if (auto* defaults = r.table("defaults")) {
     table_reader dr{*defaults, "defaults", file, line_of(*defaults)};
     cfg.defaults = read_timing(dr);
+    dr.finish();
   }
   if (auto v = r.millis("drain_timeout_ms", 0))
     cfg.drain_timeout = *v;
@@ -326,6 +332,7 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cfg.accounts.push_back(std::move(a));
     }
   }
+  r.finish();
   return cfg;
 }
 

@@ -258,8 +258,11 @@ int control_api::handle(lws* wsi, int reason, connection*& c, void* in, size_t l
       if (!c || !c->response)
         return 0;
       return write_response(wsi, *c);
+    // lws frees the per-transaction memory after dropping the protocol, so
+    // a connection's state ends there (or at the close, whichever is first).
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-      if (c) {
+      if (c && !c->stream) {
         pending_.erase(c->id);
         if (c->awaiting)
           one_answered();
