@@ -1,0 +1,90 @@
+// Turns bench/run's raw "key value" lines into the report: medians over the
+// repetitions, one markdown table (measured, tether, reference, ratio) and
+// gnuplot PNGs.
+//   node bench/report.mjs RAW_FILE OUT_DIR
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+const [rawFile, outDir] = process.argv.slice(2);
+const samples = new Map();
+for (const line of readFileSync(rawFile, 'utf8').split('\n')) {
+  const [key, value] = line.trim().split(/\s+/);
+  if (!key || value === undefined || Number.isNaN(Number(value))) continue;
+  if (!samples.has(key)) samples.set(key, []);
+  samples.get(key).push(Number(value));
+}
+const median = (key) => {
+  const xs = [...(samples.get(key) ?? [])].sort((a, b) => a - b);
+  if (xs.length === 0) return undefined;
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
+};
+const fmt = (v, digits = 0) => v === undefined ? 'not measured'
+  : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// [what, tether key, reference key, reference name, unit, better ("higher"|"lower"), digits]
+const rows = [
+  ['Codec: decode frames/s', 'codec.tether_decode.rate', 'codec.nlohmann_decode.rate', 'nlohmann-json', '/s', 'higher', 0],
+  ['Codec: encode frames/s', 'codec.tether_encode.rate', 'codec.nlohmann_encode.rate', 'nlohmann-json', '/s', 'higher', 0],
+  ['Round trip: sequential push→reply/s', 'rt.tether.rate', 'rt.raw.rate', 'raw libwebsockets', '/s', 'higher', 0],
+  ['Round trip: p50 latency', 'rt.tether.p50_us', 'rt.raw.p50_us', 'raw libwebsockets', 'µs', 'lower', 1],
+  ['Round trip: p99 latency', 'rt.tether.p99_us', 'rt.raw.p99_us', 'raw libwebsockets', 'µs', 'lower', 1],
+  ['Pipelined: acked pushes/s, 1 connection, 100 in flight', 'pipe1.tether.rate', 'pipe1.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
+  ['Pipelined: acked pushes/s, 100 connections, 10 in flight each', 'pipe100.tether.rate', 'pipe100.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
+  ['Scale: time until all joined', 'scale.tether.join_s', 'scale.js.join_s', 'Phoenix JS client', 's', 'lower', 2],
+  ['Scale: resident memory per idle tree / socket', 'scale.tether.kib_per_tree', 'scale.js.kib_per_socket', 'Phoenix JS client', 'KiB', 'lower', 1],
+  ['Scale: idle CPU of all trees / sockets', 'scale.tether.idle_cpu_pct', 'scale.js.idle_cpu_pct', 'Phoenix JS client', '% of a core', 'lower', 2],
+  ['Reconnect storm: time until all rejoined (jitter vs none)', 'storm.jitter.recover_s', 'storm.nojitter.recover_s', 'tether without jitter', 's', 'lower', 2],
+  ['Reconnect storm: peak connection attempts/s (jitter vs none)', 'storm.jitter.peak_attempts_per_s', 'storm.nojitter.peak_attempts_per_s', 'tether without jitter', '/s', 'lower', 0],
+  ['Supervision: connection crash → rejoined (p50)', 'sup.crash_to_rejoin_ms', undefined, '—', 'ms', 'lower', 2],
+  ['Supervision: trees started per second', 'sup.trees_per_s', undefined, '—', '/s', 'higher', 0],
+];
+
+const trees = median('scale.tether.joined');
+let table = `| Measured | tether | Reference | Reference figure | Ratio (tether ÷ reference) |\n|---|---:|---|---:|---:|\n`;
+for (const [what, tk, rk, rname, unit, better, digits] of rows) {
+  const t = median(tk), r = rk ? median(rk) : undefined;
+  const ratio = t !== undefined && r !== undefined && r !== 0 ? `${(t / r).toFixed(2)}× (${better} is better)` : '—';
+  table += `| ${what} | ${fmt(t, digits)} ${unit} | ${rname} | ${r === undefined ? '—' : fmt(r, digits) + ' ' + unit} | ${ratio} |\n`;
+}
+const reps = Math.max(...[...samples.values()].map((v) => v.length));
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+const header = `Medians of ${reps} repetition(s) on ${machine}, ${new Date().toISOString().slice(0, 10)}; `
+  + `scale and storm rows with ${fmt(trees)} trees, run once.\n\n`;
+writeFileSync(`${outDir}/table.md`, header + table);
+
+// Plots: throughput side by side, and round-trip latency side by side.
+const dat = (file, entries) => writeFileSync(`${outDir}/${file}`,
+  entries.map(([label, a, b]) => `"${label}" ${a ?? 0} ${b ?? 0}`).join('\n') + '\n');
+dat('throughput.dat', [
+  ['decode', median('codec.tether_decode.rate'), median('codec.nlohmann_decode.rate')],
+  ['encode', median('codec.tether_encode.rate'), median('codec.nlohmann_encode.rate')],
+  ['round trip', median('rt.tether.rate'), median('rt.raw.rate')],
+  ['pipelined x1', median('pipe1.tether.rate'), median('pipe1.js.rate')],
+  ['pipelined x100', median('pipe100.tether.rate'), median('pipe100.js.rate')],
+]);
+dat('latency.dat', [
+  ['p50', median('rt.tether.p50_us'), median('rt.raw.p50_us')],
+  ['p99', median('rt.tether.p99_us'), median('rt.raw.p99_us')],
+]);
+const plot = (name, title, ylabel, log, refLabel) => `
+set terminal pngcairo size 900,500 font ",10"
+set output "${outDir}/${name}.png"
+set title "${title}"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "${ylabel}"
+${log ? 'set logscale y' : ''}
+set grid ytics
+set key top right
+plot "${outDir}/${name}.dat" using 2:xtic(1) title "tether", '' using 3 title "${refLabel}"
+`;
+try {
+  execFileSync('gnuplot', { input: plot('throughput', 'Operations per second (log scale)', 'per second', true,
+                                        'reference (nlohmann / raw lws / Phoenix JS)')
+                                 + plot('latency', 'Sequential round trip latency', 'µs', false, 'raw libwebsockets') });
+} catch (e) {
+  console.error(`bench: gnuplot failed: ${e.message}`);
+}
