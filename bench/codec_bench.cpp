@@ -106,6 +106,9 @@ public:
       std::printf("| %s | %.0f | %.0f | %.1fx |\n", op, ours, theirs,
                   theirs > 0 ? ours / theirs : 0.0);
     }
+    // "key value" lines for bench/run
+    for (auto& [name, rate] : rates_)
+      std::printf("codec.%s.rate %.3f\n", name.c_str(), rate);
   }
 
 private:
