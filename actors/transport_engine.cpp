@@ -16,6 +16,11 @@ namespace {
 constexpr uint16_t close_abnormal = 1006;
 constexpr uint16_t close_too_big = 1009;
 constexpr const char* protocol_name = "tether-client";
+constexpr char oversized_reason[] = "message too big";
+// lws gives every socket a receive buffer of this size (4 KiB by default).
+// Phoenix frames are mostly far smaller; a larger one arrives in pieces and
+// is assembled in socket_record::inbound, so this bounds memory, not frames.
+constexpr size_t receive_chunk_bytes = 1024;
 
 } // namespace
 
@@ -31,6 +36,7 @@ struct socket_record {
   bool opened = false;                         // (lws)
   bool ended = false;                          // (lws) final event sent
   bool timed_out = false;                      // (lws)
+  bool oversized = false;                      // (lws) closing with 1009
   std::string inbound;                         // (lws) message being assembled
   uint16_t peer_code = close_abnormal;         // (lws)
   std::string peer_reason;                     // (lws)
@@ -53,7 +59,7 @@ const lws_protocols protocols[] = {
      return transport_engine::on_event(wsi, static_cast<int>(reason), user, in,
                                        len);
    },
-   0, 0, 0, nullptr, 0},
+   0, receive_chunk_bytes, 0, nullptr, 0},
   {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
@@ -295,13 +301,18 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
       lws_callback_on_writable(wsi);
       return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE: {
+      if (rec.oversized)
+        return 0; // the rest of a message we refused
       if (rec.inbound.size() + len > rec.opts.max_inbound_bytes) {
-        static const char why[] = "message too big";
-        lws_close_reason(wsi, static_cast<lws_close_status>(close_too_big),
-                         (unsigned char*) why, sizeof(why) - 1);
+        // Returning -1 here, in the middle of a frame, corrupts lws 4.1's
+        // parser (a double free once the frame is larger than one receive
+        // chunk). Drop the rest and close from the writeable callback.
+        rec.oversized = true;
+        std::string{}.swap(rec.inbound);
         rec.peer_code = close_too_big;
-        rec.peer_reason = why;
-        return -1;
+        rec.peer_reason = oversized_reason;
+        lws_callback_on_writable(wsi);
+        return 0;
       }
       rec.inbound.append(static_cast<const char*>(in), len);
       if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
@@ -314,6 +325,11 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
       return 0;
     }
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      if (rec.oversized) {
+        lws_close_reason(wsi, static_cast<lws_close_status>(close_too_big),
+                         (unsigned char*) oversized_reason, sizeof(oversized_reason) - 1);
+        return -1;
+      }
       std::optional<std::pair<protocol::wire_kind, std::string>> next;
       std::optional<std::pair<uint16_t, std::string>> closing;
       bool more = false;

@@ -12,12 +12,15 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -95,6 +98,11 @@ struct bench_client {
 
   bench_client() {
     add_error_categories(cfg);
+    if (const char* ini = std::getenv("TETHER_BENCH_INI")) {
+      std::istringstream in{ini};
+      if (auto err = cfg.parse(caf::actor_system_config::string_list{}, in))
+        std::fprintf(stderr, "bad TETHER_BENCH_INI\n");
+    }
     sys = std::make_unique<caf::actor_system>(cfg);
     self = std::make_unique<caf::scoped_actor>(*sys);
     runtime_config rc;
@@ -141,6 +149,12 @@ double rss_kib() {
     std::getline(status, key);
   }
   return 0;
+}
+
+/// Bytes the allocator has handed out and not had back, in KiB.
+double heap_kib() {
+  auto mi = mallinfo2();
+  return static_cast<double>(mi.uordblks + mi.hblkhd) / 1024.0;
 }
 
 double cpu_seconds() {
@@ -231,6 +245,7 @@ void scale(int trees) {
   testing::hub_process hub;
   bench_client c;
   auto rss0 = rss_kib();
+  auto heap0 = heap_kib();
   std::vector<connection_actor> handles;
   auto begin = clock_type::now();
   for (int i = 0; i < trees; ++i)
@@ -241,6 +256,7 @@ void scale(int trees) {
   emit("scale.tether.join_s", all ? secs : -1);
   std::this_thread::sleep_for(2s); // let allocations settle before measuring
   emit("scale.tether.kib_per_tree", (rss_kib() - rss0) / trees);
+  emit("scale.tether.heap_kib_per_tree", (heap_kib() - heap0) / trees);
   auto cpu0 = cpu_seconds();
   auto idle = 10s; // a measurement window, not a synchronisation
   std::this_thread::sleep_for(idle);

@@ -11,12 +11,20 @@ namespace tether::protocol {
 
 namespace od = simdjson::ondemand;
 
-struct phoenix_json_codec::parser_state {
+namespace {
+
+/// Scratch for one decode call on this thread; nothing in it outlives the
+/// call (the frame copies what it keeps). check_json has its own, because a
+/// decode calls it while this parser's document is still open.
+struct decode_scratch {
   od::parser parser;
-  std::string scratch;
+  std::string padded;
 };
 
-namespace {
+decode_scratch& scratch_of_this_thread() {
+  thread_local decode_scratch scratch;
+  return scratch;
+}
 
 /// A string or null; anything else is `err`.
 std::optional<codec_errc> read_optional_string(od::value& v,
@@ -57,8 +65,7 @@ std::optional<codec_errc> read_string(od::value& v, std::string& out,
 
 } // namespace
 
-phoenix_json_codec::phoenix_json_codec(decode_limits limits)
-  : limits_(limits), state_(std::make_unique<parser_state>()) {
+phoenix_json_codec::phoenix_json_codec(decode_limits limits) : limits_(limits) {
 }
 
 phoenix_json_codec::~phoenix_json_codec() = default;
@@ -80,8 +87,9 @@ decode_result phoenix_json_codec::decode_text(std::string_view text) {
     return unexpected{errc::frame_too_large};
   if (!simdjson::validate_utf8(text.data(), text.size()))
     return unexpected{errc::invalid_utf8};
+  auto& scratch = scratch_of_this_thread();
   od::document doc;
-  if (state_->parser.iterate(detail::pad(state_->scratch, text)).get(doc))
+  if (scratch.parser.iterate(detail::pad(scratch.padded, text)).get(doc))
     return unexpected{errc::malformed_json};
   od::json_type type;
   if (doc.type().get(type))

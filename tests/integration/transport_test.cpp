@@ -114,14 +114,33 @@ TEST_CASE("an inbound message over the limit closes the socket with 1009",
   hub_process hub;
   socket_fixture f;
   socket_options opts{hub.url()};
-  opts.max_inbound_bytes = 256;
+  opts.max_inbound_bytes = 4000; // crossed a few receive chunks into the message
   auto id = f.open(opts);
   f.next<socket_opened>();
   f.send(id, *f.codec.encode_join("1", "room:big"));
   f.next<socket_received>();
   f.send(id, *f.codec.encode_push("1", "2", "room:big", "echo",
-                                  "{\"pad\":\"" + std::string(1000, 'x') + "\"}"));
+                                  "{\"pad\":\"" + std::string(50000, 'x') + "\"}"));
   CHECK(f.next<socket_closed>().code == 1009);
+}
+
+TEST_CASE("a frame many times the receive buffer arrives whole, both ways",
+          "[integration]") {
+  hub_process hub;
+  socket_fixture f;
+  auto id = f.open({hub.url()});
+  f.next<socket_opened>();
+  f.send(id, *f.codec.encode_join("1", "room:big"));
+  f.next<socket_received>();
+  // Distinct bytes at every position, so a lost or reordered piece shows.
+  std::string pad;
+  for (int i = 0; i < 200000; ++i)
+    pad += static_cast<char>('a' + i % 26);
+  auto payload = "{\"pad\":\"" + pad + "\"}";
+  REQUIRE_FALSE(f.send(id, *f.codec.encode_push("1", "2", "room:big", "echo", payload)));
+  auto echoed = protocol::parse_reply(f.next_frame());
+  REQUIRE(echoed.has_value());
+  CHECK(echoed->response == payload);
 }
 
 TEST_CASE("every socket has its own never-reused id", "[integration]") {
