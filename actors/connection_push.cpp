@@ -213,7 +213,7 @@ caf::result<std::string> accept_push(self_ptr self, std::string& topic, std::str
 
 void flush_outbox(self_ptr self, const std::string& topic) {
   auto& st = self->state;
-  std::deque<queued_push> keep;
+  std::list<queued_push> keep;
   auto queued = std::move(st.outbox);
   for (auto& p : queued) {
     if (!st.acks.contains(p.ticket))

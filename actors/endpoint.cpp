@@ -1,6 +1,6 @@
 #include "actors/endpoint.hpp"
 
-#include <deque>
+#include <list>
 #include <functional>
 #include <map>
 
@@ -24,9 +24,9 @@ struct endpoint_state {
   bool disconnected = false;
   endpoint_config cfg;
   /// Requests made while no connection was attached, in arrival order.
-  std::deque<std::function<void()>> waiting;
+  std::list<std::function<void()>> waiting;
   /// Answers a waiting request with an error if the profile ends first.
-  std::deque<std::function<void()>> abandon;
+  std::list<std::function<void()>> abandon;
 
   ~endpoint_state() {
     for (auto& f : abandon)

@@ -1,6 +1,6 @@
 #include "actors/sender.hpp"
 
-#include <deque>
+#include <list>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -25,7 +25,7 @@ struct sender_state {
   sender_config cfg;
   protocol::phoenix_json_codec codec;
   /// Pushes in arrival order; the head is the one being sent.
-  std::deque<pending_push> queue;
+  std::list<pending_push> queue;
   uint64_t last_work = 0; ///< bumped per push; an idle timer of older work is void
   static inline const char* name = "tether.sender";
 };

@@ -1,7 +1,7 @@
 #include "actors/transport_engine.hpp"
 
 #include <cstring>
-#include <deque>
+#include <list>
 #include <optional>
 
 #include <caf/send.hpp>
@@ -42,7 +42,7 @@ struct socket_record {
   std::string peer_reason;                     // (lws)
   lws_sorted_usec_list_t connect_timer{};      // (lws)
   // guarded by the mutex:
-  std::deque<std::pair<protocol::wire_kind, std::string>> outbound;
+  std::list<std::pair<protocol::wire_kind, std::string>> outbound;
   std::optional<std::pair<uint16_t, std::string>> close_request;
 };
 

@@ -5,7 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <list>
 
 #include <caf/timespan.hpp>
 
@@ -34,7 +34,7 @@ public:
 private:
   int max_restarts_ = 3;
   caf::timespan period_{std::chrono::seconds{5}};
-  std::deque<time_point> restarts_; // oldest first
+  std::list<time_point> restarts_; // oldest first
 };
 
 } // namespace tether::sup

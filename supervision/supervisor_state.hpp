@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -102,7 +103,7 @@ struct supervisor_state {
   /// Invariant: at most one operation at a time; while set, new work waits
   /// in `backlog` and runs in arrival order once it completes.
   std::optional<operation> op;
-  std::deque<deferred_work> backlog;
+  std::list<deferred_work> backlog;
   /// Set once the initial start finished: none = ok, else the start error.
   std::optional<caf::error> start_outcome;
   std::vector<caf::typed_response_promise<ok_atom>> ready_waiters;

@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+
 #include "protocol/backoff.hpp"
+#include "protocol/random_bits.hpp"
 
 using namespace tether::protocol;
 
@@ -69,6 +72,27 @@ TEST_CASE("full jitter draws the delay uniformly below the curve", "[policy]") {
                 .delay;
   CHECK(half > 400ms);
   CHECK(half < 600ms);
+}
+
+TEST_CASE("a connection's random bits spread a thousand retries over the whole "
+          "window",
+          "[policy]") {
+  // What a reconnect storm relies on: trees seeded apart do not retry together.
+  backoff_config cfg;
+  cfg.full_jitter = true;
+  random_bits bits{42};
+  std::array<int, 10> tenths{}; // how many delays fell in each tenth of 1 s
+  for (int i = 0; i < 1000; ++i) {
+    backoff b{cfg};
+    auto d = b.on_failure(t0, drop_cause::connect_error, std::nullopt, bits()).delay;
+    auto tenth = std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 100;
+    ++tenths[static_cast<size_t>(std::min<long>(tenth, 9))];
+  }
+  for (auto n : tenths) {
+    CHECK(n > 60); // 100 expected in each
+    CHECK(n < 140);
+  }
+  CHECK(random_bits{1}() != random_bits{2}());
 }
 
 TEST_CASE("refused credentials retry only slowly, Retry-After is honoured",
