@@ -32,6 +32,8 @@ void on_sender_sup(self_ptr self);
 void on_sender_down(self_ptr self, const caf::down_msg& dm);
 
 /// Resolves every push whose deadline has passed.
+/// Makes sure a sweep comes by the ack table's earliest deadline.
+void arm_sweep(self_ptr self);
 void sweep_acks(self_ptr self);
 
 /// Resolves one push: delivers its outcome to the waiting caller.

@@ -201,7 +201,7 @@ caf::result<std::string> accept_push(self_ptr self, std::string& topic, std::str
     st.key_of.emplace(ticket, key);
   }
   st.acks.add(ticket, topic, self->clock().now() + timeout);
-  self->delayed_send(self, timeout, sweep_atom::value);
+  arm_sweep(self);
   queued_push p{ticket, std::move(topic), std::move(event), std::move(payload)};
   auto i = st.topics.find(p.topic);
   if (st.open && i != st.topics.end() && i->second.joined)
@@ -255,10 +255,22 @@ void on_sender_down(self_ptr self, const caf::down_msg& dm) {
     resolve(st, r);
 }
 
+void arm_sweep(self_ptr self) {
+  auto& st = self->state;
+  auto next = st.acks.next_deadline();
+  if (!next || (st.sweep_at && *st.sweep_at <= *next))
+    return; // nothing waits, or a sweep comes in time for it
+  st.sweep_at = *next;
+  auto delay = std::max(caf::timespan{0}, *next - self->clock().now());
+  self->delayed_send(self, delay, sweep_atom::value);
+}
+
 void sweep_acks(self_ptr self) {
   auto& st = self->state;
+  st.sweep_at.reset();
   for (auto& r : st.acks.expire(self->clock().now()))
     resolve(st, r);
+  arm_sweep(self); // for the next deadline
 }
 
 } // namespace tether::detail

@@ -98,6 +98,9 @@ struct connection_state {
 
   std::map<std::string, topic_state> topics; ///< what the consumer joined
   protocol::ack_table acks;
+  /// When the earliest pending sweep of `acks` fires. One timer serves all
+  /// pushes: each push arming its own cost a clock-thread wake-up apiece.
+  std::optional<protocol::time_point> sweep_at;
   uint64_t next_ticket = 1;
   std::unordered_map<uint64_t, caf::typed_response_promise<std::string>> waiting;
   /// Callers that repeated an unresolved push's idempotency key: they get

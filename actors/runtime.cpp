@@ -153,6 +153,11 @@ const char* to_string(runtime_errc code) {
   return "unknown_runtime_error";
 }
 
+void tune_scheduler_for_sockets(caf::actor_system_config& cfg) {
+  cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
+  cfg.set("work-stealing.moderate-poll-attempts", int64_t{5000});
+}
+
 void add_error_categories(caf::actor_system_config& cfg) {
   cfg.add_error_category(runtime_category,
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {

@@ -13,7 +13,7 @@ namespace {
 
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
-using sender_impl = sender_actor::extend<caf::reacts_to<idle_atom, uint64_t>>;
+using sender_impl = sender_actor::extend<caf::reacts_to<idle_atom>>;
 
 struct pending_push {
   socket_id socket;
@@ -26,15 +26,26 @@ struct sender_state {
   protocol::phoenix_json_codec codec;
   /// Pushes in arrival order; the head is the one being sent.
   std::list<pending_push> queue;
-  uint64_t last_work = 0; ///< bumped per push; an idle timer of older work is void
+  /// The last push's arrival. The idle timer is not re-armed per push (each
+  /// re-arm woke the clock thread); when it fires it looks at this instead.
+  caf::actor_clock::time_point last_work;
+  bool idle_timer_armed = false;
   static inline const char* name = "tether.sender";
 };
 
 using self_ptr = sender_impl::stateful_pointer<sender_state>;
 
-void arm_idle_timer(self_ptr self) {
-  self->delayed_send(self, self->state.cfg.idle_after, idle_atom::value,
-                     ++self->state.last_work);
+void arm_idle_timer(self_ptr self, caf::timespan after) {
+  self->state.idle_timer_armed = true;
+  self->delayed_send(self, after, idle_atom::value);
+}
+
+/// Work arrived: the idle period starts over.
+void note_work(self_ptr self) {
+  auto& st = self->state;
+  st.last_work = self->clock().now();
+  if (!st.idle_timer_armed)
+    arm_idle_timer(self, st.cfg.idle_after);
 }
 
 void send_head(self_ptr self);
@@ -70,13 +81,13 @@ void send_head(self_ptr self) {
 
 sender_impl::behavior_type sender_behavior(self_ptr self, sender_config cfg) {
   self->state.cfg = std::move(cfg);
-  arm_idle_timer(self);
+  note_work(self);
   return {
     [self](deliver_atom, socket_id socket, std::string& join_ref, std::string& ref,
            std::string& topic, std::string& event,
            std::string& payload) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
-      arm_idle_timer(self);
+      note_work(self);
       protocol::frame f{std::nullopt, std::move(ref), std::move(topic), std::move(event),
                         std::move(payload), protocol::payload_format::json, {}};
       if (!join_ref.empty())
@@ -87,9 +98,16 @@ sender_impl::behavior_type sender_behavior(self_ptr self, sender_config cfg) {
         send_head(self);
       return rp;
     },
-    [self](idle_atom, uint64_t work) {
-      if (work == self->state.last_work && self->state.queue.empty())
+    [self](idle_atom) {
+      auto& st = self->state;
+      st.idle_timer_armed = false;
+      auto quiet = self->clock().now() - st.last_work;
+      if (!st.queue.empty())
+        arm_idle_timer(self, st.cfg.idle_after); // still sending: not idle
+      else if (quiet >= st.cfg.idle_after)
         self->quit(); // normal exit: fails nothing
+      else
+        arm_idle_timer(self, st.cfg.idle_after - quiet);
     },
   };
 }

@@ -12,7 +12,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -98,11 +97,10 @@ struct bench_client {
 
   bench_client() {
     add_error_categories(cfg);
-    if (const char* ini = std::getenv("TETHER_BENCH_INI")) {
-      std::istringstream in{ini};
-      if (auto err = cfg.parse(caf::actor_system_config::string_list{}, in))
-        std::fprintf(stderr, "bad TETHER_BENCH_INI\n");
-    }
+    // TETHER_SCHEDULER=caf-default measures with CAF's own polling instead.
+    auto* scheduler = std::getenv("TETHER_SCHEDULER");
+    if (scheduler == nullptr || std::string{scheduler} != "caf-default")
+      tune_scheduler_for_sockets(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     self = std::make_unique<caf::scoped_actor>(*sys);
     runtime_config rc;
@@ -164,6 +162,8 @@ double cpu_seconds() {
          + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/// One push at a time from an actor, as an embedding service would send:
+/// each reply starts the next push. Times are taken inside the actor.
 void roundtrip(int n) {
   testing::hub_process hub;
   bench_client c;
@@ -171,19 +171,45 @@ void roundtrip(int n) {
   c.counts.wait("joined", 1, 30s);
   std::vector<double> us;
   us.reserve(static_cast<size_t>(n));
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool finished = false;
   auto begin = clock_type::now();
-  for (int i = 0; i < n; ++i) {
-    auto t0 = clock_type::now();
-    (*c.self)
-      ->request(conn, 30s, push_atom::value, std::string{"room:bench"}, std::string{"echo"},
-                std::string{R"({"n":1})"}, caf::timespan{0})
-      .receive([](std::string&) {}, [](caf::error&) {});
-    us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+  c.sys->spawn([&, conn](caf::event_based_actor* self) {
+    auto next = std::make_shared<std::function<void()>>();
+    *next = [&, self, conn, next] {
+      if (static_cast<int>(us.size()) == n) {
+        std::lock_guard<std::mutex> guard{mtx};
+        finished = true;
+        cv.notify_all();
+        return;
+      }
+      auto t0 = clock_type::now();
+      self->request(conn, 30s, push_atom::value, std::string{"room:bench"},
+                    std::string{"echo"}, std::string{R"({"n":1})"}, caf::timespan{0})
+        .then(
+          [&, t0, next](std::string&) {
+            us.push_back(
+              std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+            (*next)();
+          },
+          [&, next](caf::error&) {
+            us.push_back(-1);
+            (*next)();
+          });
+    };
+    (*next)();
+  });
+  {
+    std::unique_lock<std::mutex> guard{mtx};
+    cv.wait_for(guard, 300s, [&] { return finished; });
   }
   auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
-  emit("rt.tether.rate", n / secs);
+  auto failed = std::count(us.begin(), us.end(), -1.0);
+  emit("rt.tether.rate", static_cast<double>(us.size()) / secs);
   emit("rt.tether.p50_us", percentile(us, 0.5));
   emit("rt.tether.p99_us", percentile(us, 0.99));
+  emit("rt.tether.failed", static_cast<double>(failed));
 }
 
 void pipelined(int total, int window, int conns) {

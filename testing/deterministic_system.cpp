@@ -61,6 +61,10 @@ caf::actor_clock::time_point deterministic_system::now() const {
   return sched_->clock().now();
 }
 
+size_t deterministic_system::pending_timers() const {
+  return sched_->clock().schedule().size();
+}
+
 std::shared_ptr<std::optional<caf::error>>
 deterministic_system::watch_impl(caf::actor whom) {
   auto slot = std::make_shared<std::optional<caf::error>>();

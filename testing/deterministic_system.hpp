@@ -63,6 +63,10 @@ public:
   /// Virtual now, as actors see it through their clock.
   caf::actor_clock::time_point now() const;
 
+  /// Timers scheduled and not yet fired (delayed sends, request timeouts):
+  /// lets a test check that work does not pile up timers.
+  size_t pending_timers() const;
+
   /// Sends `xs...` as a request from a throwaway actor and runs the system.
   /// Returns the reply (a value or an error), or nothing while unanswered.
   template <class T, class Handle, class... Ts>

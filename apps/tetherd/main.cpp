@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config sys_cfg;
   add_error_categories(sys_cfg);
+  tune_scheduler_for_sockets(sys_cfg);
   caf::actor_system sys{sys_cfg};
 
   auto daemon_handle = std::make_shared<daemon_actor>();

@@ -70,6 +70,38 @@ TEST_CASE("a push without a reply resolves as ack_timeout at its deadline",
   CHECK((*slow)->error() == make_error(push_errc::ack_timeout));
 }
 
+TEST_CASE("pushes with different deadlines each time out at their own, under one "
+          "sweep timer",
+          "[connection]") {
+  tree f;
+  f.joined();
+  auto timers_before = f.t.pending_timers();
+  std::vector<std::shared_ptr<std::optional<caf::expected<std::string>>>> same;
+  for (int i = 0; i < 50; ++i)
+    same.push_back(f.push("room:a", "noreply", "{}", 5s));
+  CHECK(f.t.pending_timers() <= timers_before + 2); // not one per push
+  f.t.advance(2s);
+  auto sooner = f.push("room:a", "noreply", "{}", 1s); // due before the others
+  auto later = f.push("room:a", "noreply", "{}", 10s);
+  f.t.advance(999ms);
+  CHECK_FALSE(sooner->has_value());
+  f.t.advance(1ms); // t = 3 s
+  REQUIRE(sooner->has_value());
+  CHECK((*sooner)->error() == make_error(push_errc::ack_timeout));
+  f.t.advance(1999ms);
+  CHECK_FALSE(same.back()->has_value());
+  f.t.advance(1ms); // t = 5 s
+  for (auto& p : same) {
+    REQUIRE(p->has_value());
+    CHECK((*p)->error() == make_error(push_errc::ack_timeout));
+  }
+  f.t.advance(6999ms);
+  CHECK_FALSE(later->has_value());
+  f.t.advance(1ms); // t = 12 s
+  REQUIRE(later->has_value());
+  CHECK((*later)->error() == make_error(push_errc::ack_timeout));
+}
+
 TEST_CASE("a push made before the join waits and is sent once joined, one that "
           "never leaves resolves as never_sent",
           "[connection]") {

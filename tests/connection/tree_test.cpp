@@ -229,6 +229,32 @@ TEST_CASE("an idle sender stops normally, fails nothing, and leaves no monitor",
   CHECK(q->value());
 }
 
+TEST_CASE("a sender's idle period starts over with each push", "[tree]") {
+  connection_config cfg;
+  cfg.sender_idle = 10s;
+  tree f{cfg};
+  auto id = f.joined();
+  f.peer.take_sent();
+  f.peer.state().hold_sends = true;
+  auto first = f.push("room:a", "one", "{}");
+  auto sender = f.peer.state().held.at(0).from;
+  auto end = f.t.watch(sender);
+  f.peer.state().hold_sends = false;
+  f.peer.release_held();
+  f.peer.say(id, reply("1", "2", "room:a", "ok"));
+  f.t.advance(6s);
+  auto second = f.push("room:a", "two", "{}");
+  f.peer.say(id, reply("1", "3", "room:a", "ok"));
+  REQUIRE(second->has_value());
+  f.t.advance(6s); // 12 s after the first push, 6 s after the second
+  CHECK_FALSE(end->has_value());
+  f.t.advance(3999ms);
+  CHECK_FALSE(end->has_value());
+  f.t.advance(1ms); // 10 s after the second
+  REQUIRE(end->has_value());
+  CHECK_FALSE(**end);
+}
+
 TEST_CASE("offline mode opens no socket, joins at once and confirms pushes with minted ids",
           "[tree]") {
   connection_config cfg;
