@@ -129,17 +129,21 @@ socket_id transport_engine::open(socket_options opts, socket_owner_actor owner) 
   rec->owner = std::move(owner);
   rec->url = std::move(*url);
   rec->engine = this;
+  bool wake;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     sockets_.emplace(id, std::move(rec));
+    wake = nothing_pending();
     to_connect_.push_back(id);
   }
-  lws_cancel_service(ctx_);
+  if (wake)
+    lws_cancel_service(ctx_);
   return id;
 }
 
 caf::error transport_engine::send(socket_id id, protocol::wire_kind kind,
                                   std::string bytes) {
+  bool wake;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = sockets_.find(id);
@@ -150,22 +154,27 @@ caf::error transport_engine::send(socket_id id, protocol::wire_kind kind,
       return make_error(transport_errc::queue_full);
     bytes.insert(0, LWS_PRE, '\0'); // lws writes its header in front
     rec.outbound.emplace_back(kind, std::move(bytes));
+    wake = nothing_pending();
     to_wake_.push_back(id);
   }
-  lws_cancel_service(ctx_);
+  if (wake)
+    lws_cancel_service(ctx_);
   return caf::none;
 }
 
 void transport_engine::close(socket_id id, uint16_t code, std::string reason) {
+  bool wake;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = sockets_.find(id);
     if (i == sockets_.end() || i->second->close_request)
       return;
     i->second->close_request.emplace(code, std::move(reason));
+    wake = nothing_pending();
     to_wake_.push_back(id);
   }
-  lws_cancel_service(ctx_);
+  if (wake)
+    lws_cancel_service(ctx_);
 }
 
 size_t transport_engine::socket_count() const {

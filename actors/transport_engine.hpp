@@ -44,6 +44,12 @@ public:
 
 private:
   void run();
+  /// Whether the command lists are empty (mtx_ held). Only the command that
+  /// makes them non-empty wakes the lws thread: one wake-up (a pipe write
+  /// and a poll return) then carries every command queued before it drains.
+  bool nothing_pending() const {
+    return to_connect_.empty() && to_wake_.empty();
+  }
   void drain_commands();
   void connect(socket_record& rec);
   void finish(socket_record& rec);
