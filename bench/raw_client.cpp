@@ -1,7 +1,8 @@
 // The physical limit of this stack: a bare libwebsockets client doing the
-// same sequential echo as `tree_bench roundtrip`, with no actors, no codec,
-// no supervision. Prints "key value" lines for bench/run.
-//   raw_client PORT N
+// same echo as `tree_bench`, with no actors, no codec, no supervision.
+// Prints "key value" lines for bench/run.
+//   raw_client PORT N            one push at a time: rt.raw.*
+//   raw_client PORT N WINDOW     WINDOW in flight on one socket: pipe1.raw.rate
 
 #include <algorithm>
 #include <chrono>
@@ -18,48 +19,66 @@ using clock_type = std::chrono::steady_clock;
 
 struct session {
   int total = 0;
+  int window = 1;
+  int sent = 0;
   int done = 0;
   int ref = 1;
+  int to_write = 0; ///< frames owed to the socket
   bool joined = false;
   bool failed = false;
   clock_type::time_point sent_at;
   clock_type::time_point begin;
   std::vector<double> us;
-  std::string pending; ///< the frame to write on the next writeable
 };
 
 session s;
 
+void write_frame(lws* wsi, const std::string& text) {
+  std::vector<unsigned char> buf(LWS_PRE + text.size());
+  std::memcpy(buf.data() + LWS_PRE, text.data(), text.size());
+  lws_write(wsi, buf.data() + LWS_PRE, text.size(), LWS_WRITE_TEXT);
+}
+
+/// One more push is owed, if any are left to send.
+void owe_push(lws* wsi) {
+  if (s.sent >= s.total)
+    return;
+  ++s.sent;
+  ++s.to_write;
+  lws_callback_on_writable(wsi);
+}
+
 int callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len) {
   switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
-      s.pending = R"(["1","1","room:bench","phx_join",{}])";
-      lws_callback_on_writable(wsi);
+      write_frame(wsi, R"(["1","1","room:bench","phx_join",{}])");
       break;
-    case LWS_CALLBACK_CLIENT_WRITEABLE: {
-      if (s.pending.empty())
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+      if (s.to_write == 0)
         break;
-      std::vector<unsigned char> buf(LWS_PRE + s.pending.size());
-      std::memcpy(buf.data() + LWS_PRE, s.pending.data(), s.pending.size());
+      --s.to_write;
       s.sent_at = clock_type::now();
-      lws_write(wsi, buf.data() + LWS_PRE, s.pending.size(), LWS_WRITE_TEXT);
-      s.pending.clear();
+      write_frame(wsi, R"(["1",")" + std::to_string(++s.ref)
+                         + R"(","room:bench","echo",{"n":1}])");
+      if (s.to_write > 0)
+        lws_callback_on_writable(wsi);
       break;
-    }
     case LWS_CALLBACK_CLIENT_RECEIVE: {
       (void) in;
       (void) len;
       if (!s.joined) {
         s.joined = true;
         s.begin = clock_type::now();
-      } else {
+        for (int i = 0; i < s.window; ++i)
+          owe_push(wsi);
+        break;
+      }
+      if (s.window == 1)
         s.us.push_back(
           std::chrono::duration<double, std::micro>(clock_type::now() - s.sent_at).count());
-        if (++s.done == s.total)
-          return -1; // close: done
-      }
-      s.pending = R"(["1",")" + std::to_string(++s.ref) + R"(","room:bench","echo",{"n":1}])";
-      lws_callback_on_writable(wsi);
+      if (++s.done == s.total)
+        return -1; // close: done
+      owe_push(wsi);
       break;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -85,6 +104,7 @@ int main(int argc, char** argv) {
     return 2;
   int port = std::atoi(argv[1]);
   s.total = std::atoi(argv[2]);
+  s.window = argc > 3 ? std::max(1, std::atoi(argv[3])) : 1;
   lws_set_log_level(0, nullptr);
   lws_protocols protocols[] = {{"raw-bench", callback, 0, 1 << 16, 0, nullptr, 0},
                                {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
@@ -111,7 +131,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "raw_client: only %d of %d round trips\n", s.done, s.total);
     return 1;
   }
-  std::printf("rt.raw.rate %.3f\nrt.raw.p50_us %.3f\nrt.raw.p99_us %.3f\n", s.done / secs,
-              percentile(s.us, 0.5), percentile(s.us, 0.99));
+  if (s.window > 1)
+    std::printf("pipe1.raw.rate %.3f\n", s.done / secs);
+  else
+    std::printf("rt.raw.rate %.3f\nrt.raw.p50_us %.3f\nrt.raw.p99_us %.3f\n", s.done / secs,
+                percentile(s.us, 0.5), percentile(s.us, 0.99));
   return 0;
 }

@@ -30,10 +30,13 @@ const rows = [
   ['Round trip: sequential push→reply/s', 'rt.tether.rate', 'rt.raw.rate', 'raw libwebsockets', '/s', 'higher', 0],
   ['Round trip: p50 latency', 'rt.tether.p50_us', 'rt.raw.p50_us', 'raw libwebsockets', 'µs', 'lower', 1],
   ['Round trip: p99 latency', 'rt.tether.p99_us', 'rt.raw.p99_us', 'raw libwebsockets', 'µs', 'lower', 1],
+  ['Round trip: p50 latency, tuned vs CAF\'s default worker polling', 'rt.tether.p50_us', 'rt.tether_caf_default.p50_us', 'tether, CAF defaults', 'µs', 'lower', 1],
   ['Pipelined: acked pushes/s, 1 connection, 100 in flight', 'pipe1.tether.rate', 'pipe1.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
+  ['Pipelined: the same against the stack\'s ceiling', 'pipe1.tether.rate', 'pipe1.raw.rate', 'raw libwebsockets', '/s', 'higher', 0],
   ['Pipelined: acked pushes/s, 100 connections, 10 in flight each', 'pipe100.tether.rate', 'pipe100.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
   ['Scale: time until all joined', 'scale.tether.join_s', 'scale.js.join_s', 'Phoenix JS client', 's', 'lower', 2],
   ['Scale: resident memory per idle tree / socket', 'scale.tether.kib_per_tree', 'scale.js.kib_per_socket', 'Phoenix JS client', 'KiB', 'lower', 1],
+  ['Scale: heap per idle tree (allocator\'s count)', 'scale.tether.heap_kib_per_tree', undefined, '—', 'KiB', 'lower', 1],
   ['Scale: idle CPU of all trees / sockets', 'scale.tether.idle_cpu_pct', 'scale.js.idle_cpu_pct', 'Phoenix JS client', '% of a core', 'lower', 2],
   ['Reconnect storm: time until all rejoined (jitter vs none)', 'storm.jitter.recover_s', 'storm.nojitter.recover_s', 'tether without jitter', 's', 'lower', 2],
   ['Reconnect storm: peak connection attempts/s (jitter vs none)', 'storm.jitter.peak_attempts_per_s', 'storm.nojitter.peak_attempts_per_s', 'tether without jitter', '/s', 'lower', 0],
@@ -62,6 +65,7 @@ dat('throughput.dat', [
   ['encode', median('codec.tether_encode.rate'), median('codec.nlohmann_encode.rate')],
   ['round trip', median('rt.tether.rate'), median('rt.raw.rate')],
   ['pipelined x1', median('pipe1.tether.rate'), median('pipe1.js.rate')],
+  ['pipelined x1 vs raw', median('pipe1.tether.rate'), median('pipe1.raw.rate')],
   ['pipelined x100', median('pipe100.tether.rate'), median('pipe100.js.rate')],
 ]);
 dat('latency.dat', [

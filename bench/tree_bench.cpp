@@ -48,6 +48,11 @@ double percentile(std::vector<double> xs, double p) {
   return xs[i];
 }
 
+bool caf_default_scheduler() {
+  auto* scheduler = std::getenv("TETHER_SCHEDULER");
+  return scheduler != nullptr && std::string{scheduler} == "caf-default";
+}
+
 /// Counts the events every consumer of the process saw, by kind.
 struct event_counts {
   std::mutex mtx;
@@ -98,8 +103,7 @@ struct bench_client {
   bench_client() {
     add_error_categories(cfg);
     // TETHER_SCHEDULER=caf-default measures with CAF's own polling instead.
-    auto* scheduler = std::getenv("TETHER_SCHEDULER");
-    if (scheduler == nullptr || std::string{scheduler} != "caf-default")
+    if (!caf_default_scheduler())
       tune_scheduler_for_sockets(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     self = std::make_unique<caf::scoped_actor>(*sys);
@@ -206,10 +210,11 @@ void roundtrip(int n) {
   }
   auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
   auto failed = std::count(us.begin(), us.end(), -1.0);
-  emit("rt.tether.rate", static_cast<double>(us.size()) / secs);
-  emit("rt.tether.p50_us", percentile(us, 0.5));
-  emit("rt.tether.p99_us", percentile(us, 0.99));
-  emit("rt.tether.failed", static_cast<double>(failed));
+  std::string key = caf_default_scheduler() ? "rt.tether_caf_default" : "rt.tether";
+  emit(key + ".rate", static_cast<double>(us.size()) / secs);
+  emit(key + ".p50_us", percentile(us, 0.5));
+  emit(key + ".p99_us", percentile(us, 0.99));
+  emit(key + ".failed", static_cast<double>(failed));
 }
 
 void pipelined(int total, int window, int conns) {
