@@ -11,6 +11,7 @@ using std::string;
 int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   add_error_categories(cfg);
+  tune_scheduler_for_sockets(cfg); // optional: lower latency (docs/performance.md)
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   auto runtime = spawn_runtime(sys);
