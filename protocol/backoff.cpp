@@ -57,12 +57,18 @@ retry_decision backoff::on_failure(time_point now, drop_cause cause,
     out.delay = duration{0};
   } else {
     out.delay = curve(out.attempt);
-    if (cfg_.full_jitter) // uniform in [0, delay]
-      out.delay = duration{static_cast<duration::rep>(
+    if (cfg_.full_jitter) {
+      // Uniform in [0, curve]; after an established drop in [floor, floor +
+      // curve]. Clamping to the floor instead would send every client that
+      // lost the same server at the same instant, which jitter is there to
+      // prevent.
+      auto spread = duration{static_cast<duration::rep>(
         static_cast<long double>(out.delay.count())
         * (static_cast<long double>(random) / static_cast<long double>(UINT64_MAX)))};
-    if (was_established)
+      out.delay = was_established ? cfg_.floor_after_drop + spread : spread;
+    } else if (was_established) {
       out.delay = std::max(out.delay, cfg_.floor_after_drop);
+    }
     if (cause == drop_cause::auth)
       out.delay = std::max(out.delay, cfg_.auth_retry);
     if (retry_after)

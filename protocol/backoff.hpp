@@ -8,7 +8,8 @@
 //   up `stable_after` resets it, so a server that accepts and then drops or
 //   never answers the join cannot cause a tight loop.
 // - At least `floor_after_drop` before reconnecting after an established
-//   connection dropped.
+//   connection dropped; with full jitter the draw is spread above the floor,
+//   so clients dropped together do not all return at the floor.
 // - Refused credentials (401/403) retry only every `auth_retry`; a
 //   Retry-After from the server is honoured.
 // - A network change or wake-up reconnects at once and restarts the curve.

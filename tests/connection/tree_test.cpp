@@ -199,12 +199,11 @@ TEST_CASE("a sender crash fails its topic's parked pushes promptly, other topics
   CHECK(a3->value());
 }
 
-TEST_CASE("an idle sender stops normally, fails nothing, and leaves no monitor",
-          "[tree]") {
-  connection_config cfg;
-  cfg.sender_idle = 10s;
-  tree f{cfg};
-  auto id = f.joined();
+namespace {
+
+/// Pushes once to room:a (ref 2) and has it answered; returns a watch on the
+/// sender that carried it, caught while its send was held.
+std::shared_ptr<std::optional<caf::error>> watch_sender_of_first_push(tree& f, socket_id id) {
   f.peer.take_sent();
   f.peer.state().hold_sends = true;
   auto p = f.push("room:a", "one", "{}");
@@ -215,6 +214,18 @@ TEST_CASE("an idle sender stops normally, fails nothing, and leaves no monitor",
   f.peer.say(id, reply("1", "2", "room:a", "ok"));
   REQUIRE(p->has_value());
   CHECK(p->value());
+  return end;
+}
+
+} // namespace
+
+TEST_CASE("an idle sender stops normally, fails nothing, and leaves no monitor",
+          "[tree]") {
+  connection_config cfg;
+  cfg.sender_idle = 10s;
+  tree f{cfg};
+  auto id = f.joined();
+  auto end = watch_sender_of_first_push(f, id);
   auto& conn = f.t.state_of<detail::connection_state>(
     caf::actor_cast<detail::connection_impl>(current_connection(f)));
   CHECK(conn.sender_topics.size() == 1);
@@ -234,14 +245,7 @@ TEST_CASE("a sender's idle period starts over with each push", "[tree]") {
   cfg.sender_idle = 10s;
   tree f{cfg};
   auto id = f.joined();
-  f.peer.take_sent();
-  f.peer.state().hold_sends = true;
-  auto first = f.push("room:a", "one", "{}");
-  auto sender = f.peer.state().held.at(0).from;
-  auto end = f.t.watch(sender);
-  f.peer.state().hold_sends = false;
-  f.peer.release_held();
-  f.peer.say(id, reply("1", "2", "room:a", "ok"));
+  auto end = watch_sender_of_first_push(f, id);
   f.t.advance(6s);
   auto second = f.push("room:a", "two", "{}");
   f.peer.say(id, reply("1", "3", "room:a", "ok"));

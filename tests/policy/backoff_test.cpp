@@ -61,6 +61,24 @@ TEST_CASE("after an established connection drops, the first retry waits at "
   CHECK(d.delay == 1s);
 }
 
+TEST_CASE("with full jitter, clients dropped together spread their first retry "
+          "above the floor",
+          "[policy]") {
+  backoff_config cfg;
+  cfg.full_jitter = true;
+  auto first_retry = [&](uint64_t random) {
+    backoff b{cfg};
+    b.on_joined(t0);
+    return b.on_failure(t0 + 60s, drop_cause::closed_by_peer, std::nullopt, random).delay;
+  };
+  CHECK(first_retry(UINT64_MAX) == 2s); // floor + the whole first step
+  auto mid = first_retry(UINT64_MAX / 2);
+  CHECK(mid > 1400ms);
+  CHECK(mid < 1600ms);
+  cfg.full_jitter = false; // without jitter: the floor, as before
+  CHECK(first_retry(UINT64_MAX) == 1s);
+}
+
 TEST_CASE("full jitter draws the delay uniformly below the curve", "[policy]") {
   backoff_config cfg;
   cfg.full_jitter = true;
