@@ -64,9 +64,9 @@ dat('throughput.dat', [
   ['decode', median('codec.tether_decode.rate'), median('codec.nlohmann_decode.rate')],
   ['encode', median('codec.tether_encode.rate'), median('codec.nlohmann_encode.rate')],
   ['round trip', median('rt.tether.rate'), median('rt.raw.rate')],
-  ['pipelined x1', median('pipe1.tether.rate'), median('pipe1.js.rate')],
-  ['pipelined x1 vs raw', median('pipe1.tether.rate'), median('pipe1.raw.rate')],
-  ['pipelined x100', median('pipe100.tether.rate'), median('pipe100.js.rate')],
+  ['pipe x1', median('pipe1.tether.rate'), median('pipe1.js.rate')],
+  ['pipe x1 vs raw', median('pipe1.tether.rate'), median('pipe1.raw.rate')],
+  ['pipe x100', median('pipe100.tether.rate'), median('pipe100.js.rate')],
 ]);
 dat('latency.dat', [
   ['p50', median('rt.tether.p50_us'), median('rt.raw.p50_us')],
@@ -80,7 +80,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set ylabel "${ylabel}"
-${log ? 'set logscale y' : ''}
+${log ? 'set logscale y' : 'unset logscale y'}
 set grid ytics
 set key top right
 plot "${outDir}/${name}.dat" using 2:xtic(1) title "tether", '' using 3 title "${refLabel}"
