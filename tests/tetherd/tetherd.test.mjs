@@ -66,8 +66,10 @@ class Daemon {
     const end = Date.now() + ms;
     let last;
     while (Date.now() < end) {
-      last = (await this.api('GET', `/accounts/${name}`)).json;
-      if (last && pred(last)) return last;
+      // 404 while the account does not exist yet (a reload still under way)
+      const res = await this.api('GET', `/accounts/${name}`);
+      last = res.json;
+      if (res.status === 200 && pred(last)) return last;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`account ${name} never matched; last: ${JSON.stringify(last)}\n${this.log}`);
