@@ -133,8 +133,7 @@ socket_id transport_engine::open(socket_options opts, socket_owner_actor owner) 
   {
     std::lock_guard<std::mutex> guard{mtx_};
     sockets_.emplace(id, std::move(rec));
-    wake = nothing_pending();
-    to_connect_.push_back(id);
+    wake = queue_command(to_connect_, id);
   }
   if (wake)
     lws_cancel_service(ctx_);
@@ -154,8 +153,7 @@ caf::error transport_engine::send(socket_id id, protocol::wire_kind kind,
       return make_error(transport_errc::queue_full);
     bytes.insert(0, LWS_PRE, '\0'); // lws writes its header in front
     rec.outbound.emplace_back(kind, std::move(bytes));
-    wake = nothing_pending();
-    to_wake_.push_back(id);
+    wake = queue_command(to_wake_, id);
   }
   if (wake)
     lws_cancel_service(ctx_);
@@ -170,8 +168,7 @@ void transport_engine::close(socket_id id, uint16_t code, std::string reason) {
     if (i == sockets_.end() || i->second->close_request)
       return;
     i->second->close_request.emplace(code, std::move(reason));
-    wake = nothing_pending();
-    to_wake_.push_back(id);
+    wake = queue_command(to_wake_, id);
   }
   if (wake)
     lws_cancel_service(ctx_);

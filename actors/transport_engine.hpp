@@ -44,11 +44,14 @@ public:
 
 private:
   void run();
-  /// Whether the command lists are empty (mtx_ held). Only the command that
-  /// makes them non-empty wakes the lws thread: one wake-up (a pipe write
-  /// and a poll return) then carries every command queued before it drains.
-  bool nothing_pending() const {
-    return to_connect_.empty() && to_wake_.empty();
+  /// Adds a command for the lws thread (mtx_ held). True when the lists were
+  /// empty: only that command wakes the thread (lws_cancel_service, a pipe
+  /// write and a poll return), and the one wake-up carries every command
+  /// queued before the thread drains them.
+  bool queue_command(std::vector<socket_id>& list, socket_id id) {
+    bool first = to_connect_.empty() && to_wake_.empty();
+    list.push_back(id);
+    return first;
   }
   void drain_commands();
   void connect(socket_record& rec);
