@@ -171,6 +171,8 @@ void on_opened(self_ptr self, socket_id id) {
     return;
   }
   st.open = true;
+  for (auto& [name, topic] : st.topics)
+    topic.rejoin_attempts = 0; // a new socket starts the rejoin schedule over
   if (st.liveness)
     self->send(st.liveness, watch_atom::value, id);
   emit(self, connected{id});
@@ -230,25 +232,48 @@ bool stale(const connection_state& st, const protocol::frame& f) {
   return i == st.topics.end() || i->second.join_ref != f.join_ref;
 }
 
+/// The topic waits for its next join try on the rejoin schedule (its join
+/// was refused or timed out, or its channel crashed), on this socket only.
+void schedule_rejoin(self_ptr self, const std::string& topic) {
+  auto& st = self->state;
+  auto i = st.topics.find(topic);
+  if (i == st.topics.end())
+    return;
+  auto& t = i->second;
+  t.joined = false;
+  t.join_ref.reset(); // frames of the failed join are stale from now on
+  auto delay = protocol::rejoin_delay(st.cfg.rejoin, ++t.rejoin_attempts, st.rng());
+  self->delayed_send(self, delay, rejoin_atom::value, st.current, topic);
+}
+
 void on_join_reply(self_ptr self, const protocol::frame& f) {
   auto& st = self->state;
-  auto i = st.topics.find(f.topic);
-  if (i == st.topics.end() || i->second.join_ref != f.join_ref)
-    return;
   auto reply = protocol::parse_reply(f);
   if (!reply)
     return;
+  auto& t = st.topics[f.topic];
   if (!reply->ok()) {
+    // That topic alone failed (refused, or no route: Phoenix answers those
+    // with a null join_ref); phoenix.js retries it on the rejoin timer.
     emit(self, join_failed{f.topic, reply->response});
-    forget_topic(self, f.topic);
+    schedule_rejoin(self, f.topic);
     return;
   }
-  i->second.joined = true;
+  t.joined = true;
+  t.rejoin_attempts = 0;
   emit(self, topic_joined{f.topic, reply->response});
   // One budget for connect and join: the attempt succeeded only now.
   st.backoff.on_joined(self->clock().now());
   want_heartbeat(self); // the heartbeat starts after the join reply (seed 000)
   flush_outbox(self, f.topic);
+}
+
+/// A phx_reply answers the join in flight on its topic when it carries that
+/// join's ref, whatever its join_ref says; any other reply answers a push.
+bool answers_join(const connection_state& st, const protocol::frame& f) {
+  auto i = st.topics.find(f.topic);
+  return i != st.topics.end() && !i->second.joined && i->second.join_ref
+         && f.ref == i->second.join_ref;
 }
 
 void note_activity(self_ptr self) {
@@ -283,10 +308,11 @@ void on_received(self_ptr self, socket_received& msg) {
   }
   note_activity(self);
   switch (route) {
-    case server_route::join_reply:
-      on_join_reply(self, f);
-      break;
-    case server_route::push_reply: {
+    case server_route::reply: {
+      if (answers_join(st, f)) {
+        on_join_reply(self, f);
+        break;
+      }
       if (stale(st, f))
         break;
       auto reply = protocol::parse_reply(f);
@@ -299,10 +325,8 @@ void on_received(self_ptr self, socket_received& msg) {
     case server_route::channel_error:
       if (stale(st, f))
         break;
-      st.topics[f.topic].joined = false;
       emit(self, channel_errored{f.topic});
-      self->delayed_send(self, st.cfg.rejoin_after, rejoin_atom::value, st.current,
-                         f.topic);
+      schedule_rejoin(self, f.topic);
       break;
     case server_route::channel_close:
       if (stale(st, f))
@@ -485,14 +509,26 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       if (socket != st.current || i == st.topics.end() || i->second.joined
           || i->second.join_ref != join_ref)
         return;
-      // A socket that opens but never joins is a failed attempt.
-      go_down(self, drop_cause::join_timeout, std::nullopt);
+      bool socket_works = false;
+      for (auto& [name, t] : st.topics)
+        socket_works = socket_works || t.joined;
+      if (!socket_works) { // a socket that opens but never joins: a failed attempt
+        go_down(self, drop_cause::join_timeout, std::nullopt);
+        return;
+      }
+      // Other topics are joined on this socket: only this one failed. Its
+      // join is withdrawn (phoenix.js sends the leave too) and retried.
+      send_leave(self, topic, join_ref);
+      emit(self, join_failed{topic, R"({"reason":"timeout"})"});
+      schedule_rejoin(self, topic);
     },
     [self](sweep_atom) { sweep_acks(self); },
     [self](rejoin_atom, socket_id socket, std::string& topic) {
       auto& st = self->state;
       auto i = st.topics.find(topic);
-      if (socket == st.current && st.open && i != st.topics.end() && !i->second.joined)
+      // none if the topic was left, or is joined or joining again meanwhile
+      if (socket == st.current && st.open && i != st.topics.end() && !i->second.joined
+          && !i->second.join_ref)
         send_join(self, topic);
     },
   };

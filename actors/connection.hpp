@@ -21,6 +21,7 @@
 #include "actors/transport.hpp"
 #include "protocol/backoff.hpp"
 #include "protocol/liveness.hpp"
+#include "protocol/rejoin.hpp"
 #include "protocol/url.hpp"
 
 namespace tether {
@@ -37,8 +38,9 @@ struct connection_config {
   protocol::liveness_config liveness;
   caf::timespan join_timeout{std::chrono::seconds{10}};
   caf::timespan ack_timeout{std::chrono::seconds{30}};
-  /// Rejoin delay after phx_error (Phoenix JS: 1 s).
-  caf::timespan rejoin_after{std::chrono::seconds{1}};
+  /// When a refused, timed-out or crashed channel is joined again
+  /// (phoenix.js: 1 s, 2 s, 5 s, then 10 s; here with jitter).
+  protocol::rejoin_config rejoin;
   /// Pushes waiting for a joined topic, beyond which push answers outbox_full.
   size_t max_queued_pushes = 1024;
   /// A topic's sender stops after this long without a push.

@@ -58,8 +58,12 @@ connection_impl spawn_connection(caf::actor_system& sys, connection_config cfg,
 
 struct topic_state {
   std::string params = "{}";
-  std::optional<std::string> join_ref; ///< the current join's ref, once sent
+  /// The ref of the join in flight or in force; none while the topic waits
+  /// for a socket or a rejoin (a frame carrying an older one is stale).
+  std::optional<std::string> join_ref;
   bool joined = false;
+  /// Rejoin tries since the topic was last joined (or its socket opened).
+  uint32_t rejoin_attempts = 0;
 };
 
 struct queued_push {

@@ -29,12 +29,8 @@ constexpr rule<server_route> server_rules[] = {
   {[](const frame& f) { return on_phoenix(f) && is(f, reply_event); },
    server_route::heartbeat_reply},
   {[](const frame& f) { return on_phoenix(f); }, server_route::unhandled},
-  {[](const frame& f) {
-     return is(f, reply_event) && f.ref && f.join_ref && *f.ref == *f.join_ref;
-   },
-   server_route::join_reply},
   {[](const frame& f) { return is(f, reply_event) && f.ref.has_value(); },
-   server_route::push_reply},
+   server_route::reply},
   {[](const frame& f) { return is(f, error_event); }, server_route::channel_error},
   {[](const frame& f) { return is(f, close_event); }, server_route::channel_close},
   {[](const frame& f) { return reserved(f) || f.topic.empty(); },
@@ -76,10 +72,8 @@ std::string_view to_string(server_route r) noexcept {
   switch (r) {
     case server_route::heartbeat_reply:
       return "heartbeat_reply";
-    case server_route::join_reply:
-      return "join_reply";
-    case server_route::push_reply:
-      return "push_reply";
+    case server_route::reply:
+      return "reply";
     case server_route::channel_error:
       return "channel_error";
     case server_route::channel_close:

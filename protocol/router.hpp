@@ -12,8 +12,10 @@ namespace tether::protocol {
 /// What a frame from the server is, for the client.
 enum class server_route {
   heartbeat_reply, ///< reply on topic "phoenix": liveness only, never the consumer's
-  join_reply,      ///< reply whose ref is its join_ref: the answer to a join
-  push_reply,      ///< reply to a push, matched by ref
+  /// A reply to a join or a push. Only the client knows which: Phoenix
+  /// answers a join of a topic it has no route for with a null join_ref, so
+  /// the frame alone cannot tell. The connection matches it by ref.
+  reply,
   channel_error,   ///< phx_error: the channel crashed on the server
   channel_close,   ///< phx_close: the server closed the channel
   channel_message, ///< an application event (broadcast or server push)

@@ -22,6 +22,12 @@ packages=(
   nodejs npm                # conformance client (official phoenix JS client)
 )
 
+# The reference Phoenix peer (tests/CMakeLists.txt builds it from
+# ../shared/phoenix-peer when that folder is there): Elixir and Erlang.
+if [[ -d "$(dirname "$0")/../../shared/phoenix-peer" ]]; then
+  packages+=(elixir erlang-dev erlang-xmerl erlang-os-mon)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   # a package counts as present only when dpkg says it is fully installed

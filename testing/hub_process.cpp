@@ -26,8 +26,8 @@ std::string hub_process::binary() {
 #endif
 }
 
-hub_process::hub_process(std::vector<std::string> args, int port)
-  : args_(std::move(args)), port_(port) {
+hub_process::hub_process(std::vector<std::string> args, int port, std::string log_path)
+  : args_(std::move(args)), log_path_(std::move(log_path)), port_(port) {
   for (auto& a : args_)
     tls_ = tls_ || a == "--tls-cert";
   start();
@@ -60,7 +60,11 @@ void hub_process::start() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  if (log_path_.empty())
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  else
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
   auto rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
@@ -86,9 +90,17 @@ void hub_process::start() {
 }
 
 void hub_process::stop() {
+  signal_and_wait(SIGTERM);
+}
+
+void hub_process::kill_hard() {
+  signal_and_wait(SIGKILL);
+}
+
+void hub_process::signal_and_wait(int sig) {
   if (pid_ <= 0)
     return;
-  kill(pid_, SIGTERM);
+  kill(pid_, sig);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -12,8 +12,10 @@ namespace tether::testing {
 
 class hub_process {
 public:
-  /// Starts the hub with `args` and waits until it listens.
-  explicit hub_process(std::vector<std::string> args = {}, int port = 0);
+  /// Starts the hub with `args` and waits until it listens; its log goes to
+  /// `log_path` (appended), or nowhere when that is empty.
+  explicit hub_process(std::vector<std::string> args = {}, int port = 0,
+                       std::string log_path = {});
   ~hub_process();
 
   hub_process(const hub_process&) = delete;
@@ -27,8 +29,10 @@ public:
   /// wss:// when the hub was started with --tls-cert.
   std::string url(const std::string& query = "") const;
 
-  void stop();     ///< SIGTERM and wait
-  void restart();  ///< stop, then start again on the same port
+  void start();     ///< again, on the same port, after stop() or kill_hard()
+  void stop();      ///< SIGTERM and wait
+  void kill_hard(); ///< SIGKILL and wait
+  void restart();   ///< stop, then start again on the same port
   void freeze();   ///< SIGSTOP: socket open, nothing answers
   void thaw();     ///< SIGCONT
 
@@ -37,9 +41,10 @@ public:
   static std::string binary();
 
 private:
-  void start();
+  void signal_and_wait(int sig);
 
   std::vector<std::string> args_;
+  std::string log_path_;
   int port_;
   pid_t pid_ = -1;
   bool tls_ = false;

@@ -21,6 +21,7 @@ using protocol::payload_format;
 constexpr uint16_t close_normal = 1000;
 constexpr uint16_t close_too_big = 1009;
 constexpr uint16_t close_server_error = 1011; // Phoenix, on a frame it cannot decode
+constexpr uint16_t close_service_restart = 1012; // Phoenix, draining on shutdown
 constexpr uint16_t close_heartbeat_timeout = 4000;
 
 /// An lws timer that knows its owner (lws_container_of needs a
@@ -35,6 +36,10 @@ template <class Owner>
 Owner* owner_of(lws_sorted_usec_list_t* sul) {
   return lws_container_of(sul, owned_timer<Owner>, sul)->owner;
 }
+
+struct drain_timer {
+  owned_timer<hub_server> timer{};
+};
 
 struct slow_reply {
   owned_timer<slow_reply> timer;
@@ -82,6 +87,20 @@ std::string query_arg(lws* wsi, const char* name) {
   return {};
 }
 
+/// Refuses an upgrade as Phoenix does: the status, no body (Phoenix sends
+/// `content-length: 0`; lws_return_http_status would add an HTML page).
+int refuse_upgrade(lws* wsi, unsigned status) {
+  unsigned char buf[LWS_PRE + 256];
+  unsigned char* start = buf + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buf + sizeof(buf);
+  if (lws_add_http_header_status(wsi, status, &p, end) == 0
+      && lws_add_http_header_content_length(wsi, 0, &p, end) == 0
+      && lws_finalize_http_header(wsi, &p, end) == 0)
+    lws_write(wsi, start, static_cast<size_t>(p - start), LWS_WRITE_HTTP_HEADERS);
+  return -1;
+}
+
 void log_line(const char* fmt, uint64_t id, const char* what) {
   std::fprintf(stderr, fmt, static_cast<unsigned long long>(id), what);
 }
@@ -114,14 +133,42 @@ hub_server::hub_server(hub_options opts)
 }
 
 hub_server::~hub_server() {
+  if (drain_timer_)
+    lws_sul_cancel(&drain_timer_->timer.sul);
   if (ctx_)
     lws_context_destroy(ctx_);
 }
 
 void hub_server::run() {
-  while (!stopping_)
+  for (;;) {
+    if (stopping_ && !draining_)
+      begin_drain();
+    if (draining_ && (sessions_.empty() || drain_expired_))
+      break;
     if (lws_service(ctx_, 0) < 0)
       break;
+  }
+}
+
+void hub_server::begin_drain() {
+  draining_ = true;
+  std::fprintf(stderr, "tether-hub draining %zu sessions\n", sessions_.size());
+  for (auto* s : sessions_) {
+    if (!s->slow.empty()) // what Phoenix's channels still hold dies with them
+      log_line("session %llu %s\n", s->id, "drops the replies it still owes");
+    for (auto& p : s->slow)
+      lws_sul_cancel(&p->timer.sul);
+    s->slow.clear();
+    close_session(*s, close_service_restart, ""); // Phoenix gives no reason
+  }
+  drain_timer_ = std::make_unique<drain_timer>();
+  drain_timer_->timer.owner = this;
+  lws_sul_schedule(ctx_, 0, &drain_timer_->timer.sul,
+                   [](lws_sorted_usec_list_t* sul) {
+                     owner_of<hub_server>(sul)->drain_expired_ = true;
+                   },
+                   static_cast<lws_usec_t>(
+                     duration_cast<microseconds>(opts_.drain_timeout).count()));
 }
 
 void hub_server::stop() noexcept {
@@ -150,11 +197,11 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
         return -1;
       }
+      if (draining_) // shutting down: no new sockets
+        return refuse_upgrade(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
       // The demo socket's connect hook: token=bad is refused (Phoenix: 403).
-      if (query_arg(wsi, "token=") == "bad") {
-        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, nullptr);
-        return -1;
-      }
+      if (query_arg(wsi, "token=") == "bad")
+        return refuse_upgrade(wsi, HTTP_STATUS_FORBIDDEN);
       return 0;
     }
     case LWS_CALLBACK_ESTABLISHED: {
@@ -163,6 +210,7 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
       fresh->wsi = wsi;
       fresh->hub = this;
       *slot = fresh;
+      sessions_.insert(fresh);
       log_line("session %llu %s\n", fresh->id, "connected");
       on_idle_check(*fresh);
       return 0;
@@ -262,7 +310,9 @@ void hub_server::on_heartbeat(session& s, const frame& f) {
 void hub_server::on_join(session& s, const frame& f) {
   auto join_ref = f.join_ref ? f.join_ref : f.ref;
   if (!is_demo_topic(f.topic)) {
-    reply(s, join_ref, f.ref, f.topic, "error", R"({"reason":"unmatched topic"})");
+    // No channel for the topic: Phoenix's socket answers itself, with a
+    // null join_ref (there is no join to refer to).
+    reply(s, std::nullopt, f.ref, f.topic, "error", R"({"reason":"unmatched topic"})");
     return;
   }
   auto decision = decide_join(f.topic);
@@ -291,10 +341,18 @@ void hub_server::on_join(session& s, const frame& f) {
 void hub_server::on_leave(session& s, const frame& f) {
   auto i = s.joined.find(f.topic);
   if (i == s.joined.end()) {
-    reply(s, std::nullopt, f.ref, f.topic, "error", R"({"reason":"unmatched topic"})");
+    // Phoenix: leaving what is not joined succeeds, echoing the join_ref.
+    reply(s, f.join_ref, f.ref, f.topic, "ok", "{}");
     return;
   }
   auto join_ref = i->second;
+  if (f.join_ref && *f.join_ref != join_ref) {
+    // A leave of an earlier join of this topic: Phoenix ignores it, and
+    // the current join stays.
+    log_line("session %llu ignored a leave with a stale join_ref on %s\n", s.id,
+             f.topic.c_str());
+    return;
+  }
   reply(s, join_ref, f.ref, f.topic, "ok", "{}");
   send(s, make_frame(join_ref, join_ref, f.topic, "phx_close", "{}"));
   unjoin(s, f.topic);
@@ -309,6 +367,9 @@ void hub_server::on_push(session& s, const frame& f) {
   // Routed by topic: the reply carries the current join_ref, whatever the
   // push carried (Phoenix).
   auto join_ref = i->second;
+  if (opts_.log_pushes)
+    std::fprintf(stderr, "handled %s on %s %s\n", f.event.c_str(), f.topic.c_str(),
+                 f.format == payload_format::json ? f.payload.c_str() : "(binary)");
   auto d = decide_push(f.event, f.payload);
   using act = push_decision::action;
   switch (d.what) {
@@ -442,6 +503,7 @@ void hub_server::on_idle_check(session& s) {
 }
 
 void hub_server::end_session(session& s) {
+  sessions_.erase(&s);
   lws_sul_cancel(&s.idle_timer.sul);
   for (auto& p : s.slow)
     lws_sul_cancel(&p->timer.sul);

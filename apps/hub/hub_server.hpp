@@ -34,12 +34,19 @@ struct hub_options {
   /// Off: heartbeats are swallowed without reply (tests of client liveness).
   bool answer_heartbeats = true;
   size_t max_frame_bytes = protocol::default_max_frame_bytes;
+  /// Log every handled push ("handled EVENT on TOPIC PAYLOAD") to stderr,
+  /// as Phoenix does at debug level: tests match outcomes against it.
+  bool log_pushes = false;
+  /// A graceful stop (SIGTERM) waits this long for clients to take their
+  /// close (1012) before the hub exits anyway.
+  std::chrono::milliseconds drain_timeout{5000};
   /// Both set: serve wss:// with this certificate chain and key (PEM).
   std::string tls_cert;
   std::string tls_key;
 };
 
 struct session;
+struct drain_timer;
 
 class hub_server {
 public:
@@ -51,9 +58,12 @@ public:
     return port_;
   }
 
-  /// Serves until stop().
+  /// Serves until stop() and the drain that follows are done.
   void run();
 
+  /// A graceful stop, as Phoenix's on SIGTERM: no new sockets; every open
+  /// one is closed with 1012 (service restart) after what was already
+  /// answered, and the replies channels still owe are dropped.
   /// Thread-safe and async-signal-safe.
   void stop() noexcept;
 
@@ -76,12 +86,17 @@ private:
   void close_session(session& s, uint16_t code, std::string reason);
   void on_idle_check(session& s);
   void end_session(session& s);
+  void begin_drain();
   bool peer_connected(const session& s) const;
 
   hub_options opts_;
   lws_context* ctx_ = nullptr;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  bool draining_ = false;
+  bool drain_expired_ = false;
+  std::set<session*> sessions_;
+  std::unique_ptr<drain_timer> drain_timer_;
   protocol::phoenix_json_codec codec_;
   uint64_t next_session_ = 1;
   /// topic -> members, in join order.

@@ -1,7 +1,7 @@
 // tether-hub: a Phoenix-channels-compatible server with the demo channel.
 //   tether-hub [--host 127.0.0.1] [--port 4000] [--idle-timeout-ms 60000]
 //              [--relay] [--heartbeat-interval-ms 30000]
-//              [--no-heartbeat-replies]
+//              [--no-heartbeat-replies] [--log-pushes]
 
 #include <csignal>
 #include <cstdio>
@@ -32,6 +32,7 @@ void usage(std::FILE* out) {
     "                              1.5 x the heartbeat interval closes with 4000\n"
     "  --heartbeat-interval-ms N   the clients' heartbeat interval (default 30000)\n"
     "  --no-heartbeat-replies      never answer heartbeats (liveness tests)\n"
+    "  --log-pushes                log every handled push to stderr\n"
     "  --tls-cert FILE --tls-key FILE\n"
     "                              serve wss:// with this PEM certificate and key\n"
     "  --help                      this text\n"
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
       opts.tls_key = argv[++i];
     } else if (arg == "--relay") {
       opts.relay = true;
+    } else if (arg == "--log-pushes") {
+      opts.log_pushes = true;
     } else if (arg == "--no-heartbeat-replies") {
       opts.answer_heartbeats = false;
     } else {

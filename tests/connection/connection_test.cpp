@@ -376,3 +376,70 @@ TEST_CASE("phx_error is reported and the topic is rejoined, phx_close ends it",
   f.peer.say(id, R"(["2","2","room:a","phx_close",{}])");
   CHECK(f.log->lines.back() == "closed room:a");
 }
+
+TEST_CASE("a join reply is matched by its ref, join_ref null or not: a topic with no "
+          "route fails alone and the socket stays",
+          "[connection]") {
+  // Phoenix answers a join of a topic it has no route for itself, with a
+  // null join_ref (docs/protocol.md, "Replies").
+  connection_config cfg;
+  cfg.join_timeout = 10s;
+  tree f{cfg};
+  f.join("room:a");
+  f.join("nope:x");
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  CHECK(f.peer.take_sent()
+        == lines{R"(["1","1","nope:x","phx_join",{}])",
+                 R"(["2","2","room:a","phx_join",{}])"});
+  f.peer.say(id, reply("2", "2", "room:a", "ok"));
+  f.peer.say(id, R"([null,"1","nope:x","phx_reply",{"response":{"reason":"unmatched topic"},"status":"error"}])");
+  CHECK(f.log->lines
+        == lines{"connected", "joined room:a",
+                 R"(join_failed nope:x {"reason":"unmatched topic"})"});
+  f.t.advance(10s); // the join timeout has nothing left to judge
+  CHECK(f.log->count("disconnected") == 0);
+  CHECK(f.peer.state().opened.size() == 1);
+}
+
+TEST_CASE("a refused join is retried on the rejoin schedule (1 s, 2 s, 5 s, then 10 s, "
+          "with jitter), which a successful join resets",
+          "[connection]") {
+  // phoenix.js retries a join refused with an error on its rejoin timer
+  // (docs/protocol.md, "Rejoining").
+  tree f;
+  f.join("room:x");
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  CHECK(f.peer.take_sent() == lines{R"(["1","1","room:x","phx_join",{}])"});
+  auto refuse = [&](const std::string& ref) {
+    f.peer.say(id, reply(ref, ref, "room:x", "error", R"({"reason":"not yet"})"));
+  };
+  // Each retry comes within [step/2, step] after the refusal.
+  auto next_join_within = [&](caf::timespan step) {
+    f.t.advance(step / 2 - 1ms);
+    CHECK(f.peer.take_sent().empty());
+    f.t.advance(step / 2 + 1ms);
+    auto sent = f.peer.take_sent();
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].find("phx_join") != std::string::npos);
+    return sent[0];
+  };
+  refuse("1");
+  CHECK(f.log->lines.back() == R"(join_failed room:x {"reason":"not yet"})");
+  next_join_within(1s);
+  refuse("2");
+  next_join_within(2s);
+  refuse("3");
+  next_join_within(5s);
+  refuse("4");
+  next_join_within(10s);
+  refuse("5");
+  next_join_within(10s);
+  f.peer.say(id, reply("6", "6", "room:x", "ok"));
+  CHECK(f.log->lines.back() == "joined room:x");
+  // after a successful join, a channel error starts the schedule over
+  f.peer.say(id, R"(["6","6","room:x","phx_error",{}])");
+  next_join_within(1s);
+  CHECK(f.log->count("disconnected") == 0);
+}

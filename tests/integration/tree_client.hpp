@@ -70,12 +70,18 @@ inline caf::actor spawn_queue_consumer(caf::actor_system& sys,
     return {
       [q](connected&) { q->push("connected"); },
       [q](topic_joined& e) { q->push("joined " + e.topic); },
-      [q](join_failed& e) { q->push("join_failed " + e.topic); },
-      [q](message_received& e) { q->push("message " + e.topic + " " + e.event); },
+      [q](join_failed& e) { q->push("join_failed " + e.topic + " " + e.response); },
+      [q](message_received& e) {
+        q->push("message " + e.topic + " " + e.event + " " + e.payload);
+      },
       [q](channel_errored& e) { q->push("errored " + e.topic); },
       [q](channel_closed& e) { q->push("closed " + e.topic); },
       [q](disconnected& e) { q->push("disconnected " + e.cause); },
-      [q](reconnect_scheduled& e) { q->push("reconnecting " + e.cause); },
+      [q](reconnect_scheduled& e) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(e.delay).count();
+        q->push("reconnecting " + e.cause + " " + std::to_string(ms) + "ms");
+      },
+      [q](heartbeat_answered&) { q->push("heartbeat_answered"); },
       [q](reconnect_abandoned&) { q->push("gave_up"); },
       [q](peer_dead&) { q->push("peer_dead"); },
       [q](peer_status& e) { q->push("peer_status " + e.response); },
@@ -110,8 +116,13 @@ struct tree_client {
 
   /// A config for the hub with a fast retry, so tests wait little.
   static connection_config config_for(const hub_process& hub) {
+    return config_for("ws://127.0.0.1:" + std::to_string(hub.port()) + "/socket/websocket");
+  }
+
+  /// The same for any server's socket URL.
+  static connection_config config_for(std::string url) {
     connection_config c;
-    c.url = "ws://127.0.0.1:" + std::to_string(hub.port()) + "/socket/websocket";
+    c.url = std::move(url);
     c.backoff.initial = 100ms;
     c.backoff.ceiling = 1s;
     c.socket.connect_timeout = 2s;
@@ -131,8 +142,9 @@ struct tree_client {
     return out;
   }
 
-  void join(const connection_actor& endpoint, const std::string& topic) {
-    (*self)->request(endpoint, 10s, join_atom::value, topic, std::string{"{}"})
+  void join(const connection_actor& endpoint, const std::string& topic,
+            const std::string& params = "{}") {
+    (*self)->request(endpoint, 10s, join_atom::value, topic, params)
       .receive([](caf::ok_atom) {},
                [&](caf::error& err) { FAIL("join refused: " << sys->render(err)); });
   }
@@ -140,10 +152,10 @@ struct tree_client {
   /// Pushes and waits for the outcome (the server's response or an error).
   caf::expected<std::string> push(const connection_actor& endpoint,
                                   const std::string& topic, const std::string& event,
-                                  const std::string& payload = "{}") {
+                                  const std::string& payload = "{}",
+                                  caf::timespan timeout = caf::timespan{0}) {
     caf::expected<std::string> out{caf::sec::request_timeout};
-    (*self)->request(endpoint, 40s, push_atom::value, topic, event, payload,
-                     caf::timespan{0})
+    (*self)->request(endpoint, 40s, push_atom::value, topic, event, payload, timeout)
       .receive([&](std::string& response) { out = std::move(response); },
                [&](caf::error& err) { out = std::move(err); });
     return out;
