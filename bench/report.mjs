@@ -34,6 +34,8 @@ const rows = [
   ['Pipelined: acked pushes/s, 1 connection, 100 in flight', 'pipe1.tether.rate', 'pipe1.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
   ['Pipelined: the same against the stack\'s ceiling', 'pipe1.tether.rate', 'pipe1.raw.rate', 'raw libwebsockets', '/s', 'higher', 0],
   ['Pipelined: acked pushes/s, 100 connections, 10 in flight each', 'pipe100.tether.rate', 'pipe100.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
+  ['Phoenix 1.7 peer: sequential push→reply/s', 'phx.rt.tether.rate', 'phx.rt.pipe1.js.rate', 'Phoenix JS client, same server', '/s', 'higher', 0],
+  ['Phoenix 1.7 peer: acked pushes/s, 1 connection, 100 in flight', 'phx.pipe1.tether.rate', 'phx.pipe1.js.rate', 'Phoenix JS client, same server', '/s', 'higher', 0],
   ['Scale: time until all joined', 'scale.tether.join_s', 'scale.js.join_s', 'Phoenix JS client', 's', 'lower', 2],
   ['Scale: resident memory per idle tree / socket', 'scale.tether.kib_per_tree', 'scale.js.kib_per_socket', 'Phoenix JS client', 'KiB', 'lower', 1],
   ['Scale: heap per idle tree (allocator\'s count)', 'scale.tether.heap_kib_per_tree', undefined, '—', 'KiB', 'lower', 1],

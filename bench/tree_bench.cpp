@@ -35,8 +35,10 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+/// $TETHER_BENCH_KEY_PREFIX (e.g. "phx.") tells rows against another server apart.
 void emit(const std::string& key, double value) {
-  std::printf("%s %.3f\n", key.c_str(), value);
+  auto* prefix = std::getenv("TETHER_BENCH_KEY_PREFIX");
+  std::printf("%s%s %.3f\n", prefix ? prefix : "", key.c_str(), value);
   std::fflush(stdout);
 }
 
@@ -47,6 +49,27 @@ double percentile(std::vector<double> xs, double p) {
   auto i = static_cast<size_t>(p * static_cast<double>(xs.size() - 1));
   return xs[i];
 }
+
+/// The server a row runs against: $TETHER_BENCH_URL (a socket URL, e.g. the
+/// Phoenix peer's) when set, else a tether-hub of its own on loopback.
+class bench_server {
+public:
+  bench_server() {
+    if (auto* url = std::getenv("TETHER_BENCH_URL"))
+      url_ = url;
+    else
+      hub_ = std::make_unique<testing::hub_process>();
+  }
+
+  std::string socket_url() const {
+    return hub_ ? "ws://127.0.0.1:" + std::to_string(hub_->port()) + "/socket/websocket"
+                : url_;
+  }
+
+private:
+  std::string url_;
+  std::unique_ptr<testing::hub_process> hub_;
+};
 
 bool caf_default_scheduler() {
   auto* scheduler = std::getenv("TETHER_SCHEDULER");
@@ -124,9 +147,19 @@ struct bench_client {
   /// trees join at once, as the JS clients do.
   connection_actor start(const std::string& name, const testing::hub_process& hub,
                          bool jitter = true, bool wait_join = true) {
+    return start(name, "ws://127.0.0.1:" + std::to_string(hub.port()) + "/socket/websocket",
+                 jitter, wait_join);
+  }
+
+  connection_actor start(const std::string& name, const bench_server& server) {
+    return start(name, server.socket_url(), true, true);
+  }
+
+  connection_actor start(const std::string& name, const std::string& url, bool jitter,
+                         bool wait_join) {
     profile_config pc;
     pc.profile = name;
-    pc.connection.url = "ws://127.0.0.1:" + std::to_string(hub.port()) + "/socket/websocket";
+    pc.connection.url = url;
     pc.connection.backoff.full_jitter = jitter;
     pc.connection.join_timeout = 60s;
     pc.connection.socket.connect_timeout = 30s;
@@ -176,7 +209,7 @@ double cpu_seconds() {
 /// One push at a time from an actor, as an embedding service would send:
 /// each reply starts the next push. Times are taken inside the actor.
 void roundtrip(int n) {
-  testing::hub_process hub;
+  bench_server hub;
   bench_client c;
   auto conn = c.start("rt", hub);
   c.counts.wait("joined", 1, 30s);
@@ -225,7 +258,7 @@ void roundtrip(int n) {
 }
 
 void pipelined(int total, int window, int conns) {
-  testing::hub_process hub;
+  bench_server hub;
   bench_client c;
   std::vector<connection_actor> trees;
   for (int i = 0; i < conns; ++i)

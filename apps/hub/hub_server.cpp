@@ -60,6 +60,7 @@ struct session {
   steady_clock::time_point last_seen = steady_clock::now();
   std::list<std::unique_ptr<slow_reply>> slow;
   std::optional<std::pair<uint16_t, std::string>> closing;
+  bool v1 = false; ///< vsn=1.0.0: JSON object frames
 };
 
 namespace {
@@ -110,7 +111,9 @@ void log_line(const char* fmt, uint64_t id, const char* what) {
 hub_server::hub_server(hub_options opts)
   : opts_(std::move(opts)),
     codec_(protocol::decode_limits{opts_.max_frame_bytes,
-                                   protocol::default_max_json_depth}) {
+                                   protocol::default_max_json_depth}),
+    v1_codec_(protocol::decode_limits{opts_.max_frame_bytes,
+                                      protocol::default_max_json_depth}) {
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof(info));
@@ -209,6 +212,7 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
       fresh->id = next_session_++;
       fresh->wsi = wsi;
       fresh->hub = this;
+      fresh->v1 = query_arg(wsi, "vsn=") == protocol::v1_vsn;
       *slot = fresh;
       sessions_.insert(fresh);
       log_line("session %llu %s\n", fresh->id, "connected");
@@ -267,8 +271,9 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
 }
 
 void hub_server::on_message(session& s, std::string_view bytes, bool binary) {
-  auto f = binary ? protocol::decode_binary(bytes, protocol::binary_origin::client)
-                  : codec_.decode_text(bytes);
+  auto f = binary && !s.v1 ? protocol::decode_binary(bytes, protocol::binary_origin::client)
+           : s.v1           ? v1_codec_.decode(bytes, protocol::wire_kind::text)
+                            : codec_.decode_text(bytes);
   if (!f) { // Phoenix's socket crashes on a frame it cannot decode
     close_session(s, close_server_error, std::string{protocol::to_string(f.error())});
     return;
@@ -429,8 +434,8 @@ void hub_server::reply(session& s, std::optional<std::string> join_ref,
                        const std::optional<std::string>& ref,
                        const std::string& topic, std::string_view status,
                        std::string_view response) {
-  auto bytes = codec_.encode_reply(std::move(join_ref), ref.value_or(""), topic,
-                                   status, response);
+  auto bytes = codec_of(s).encode_reply(std::move(join_ref), ref.value_or(""), topic,
+                                        status, response);
   if (!bytes)
     return;
   s.outbound.emplace_back(false, std::string(LWS_PRE, '\0') + *bytes);
@@ -440,12 +445,18 @@ void hub_server::reply(session& s, std::optional<std::string> join_ref,
 void hub_server::send(session& s, const frame& f) {
   auto bytes = f.format == payload_format::binary
                  ? protocol::encode_binary(f, protocol::binary_origin::server)
-                 : codec_.encode(f);
+                 : codec_of(s).encode(f);
   if (!bytes)
     return;
   s.outbound.emplace_back(f.format == payload_format::binary,
                           std::string(LWS_PRE, '\0') + *bytes);
   lws_callback_on_writable(s.wsi);
+}
+
+protocol::codec& hub_server::codec_of(const session& s) {
+  if (s.v1)
+    return v1_codec_;
+  return codec_;
 }
 
 void hub_server::unjoin(session& s, const std::string& topic) {

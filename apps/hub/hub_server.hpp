@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "protocol/phoenix_json.hpp"
+#include "protocol/phoenix_v1.hpp"
 
 struct lws;
 struct lws_context;
@@ -79,6 +80,7 @@ private:
   void on_push(session& s, const protocol::frame& f);
   void on_heartbeat(session& s, const protocol::frame& f);
   void send(session& s, const protocol::frame& f);
+  protocol::codec& codec_of(const session& s);
   void reply(session& s, std::optional<std::string> join_ref,
              const std::optional<std::string>& ref, const std::string& topic,
              std::string_view status, std::string_view response);
@@ -98,6 +100,7 @@ private:
   std::set<session*> sessions_;
   std::unique_ptr<drain_timer> drain_timer_;
   protocol::phoenix_json_codec codec_;
+  protocol::phoenix_v1_codec v1_codec_; ///< for sockets that asked for vsn=1.0.0
   uint64_t next_session_ = 1;
   /// topic -> members, in join order.
   std::unordered_map<std::string, std::set<session*>> rooms_;

@@ -19,7 +19,8 @@ await new Promise((resolve) => {
     for (let i = 0; i < window; i++) next(channel);
 });
 const secs = Number(process.hrtime.bigint() - begin) / 1e9;
-const key = `pipe${conns}`;
+// BENCH_KEY_PREFIX (e.g. "phx.") tells rows against another server apart.
+const key = `${process.env.BENCH_KEY_PREFIX ?? ''}pipe${conns}`;
 emit(`${key}.js.rate`, done / secs);
 emit(`${key}.js.failed`, failed);
 for (const { socket } of clients) socket.disconnect();
