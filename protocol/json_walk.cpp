@@ -107,6 +107,13 @@ bool at_document_end(od::document& doc) {
   return doc.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
 }
 
+bool has_raw_control(std::string_view text) noexcept {
+  for (unsigned char c : text)
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+      return true;
+  return false;
+}
+
 simdjson::padded_string_view pad(std::string& scratch, std::string_view text) {
   scratch.reserve(text.size() + simdjson::SIMDJSON_PADDING);
   scratch.assign(text.data(), text.size());

@@ -25,6 +25,12 @@ std::optional<codec_errc> check_document(simdjson::ondemand::parser& parser,
 /// whitespace follows (simdjson 3.0.1 does not check this itself).
 bool at_document_end(simdjson::ondemand::document& doc);
 
+/// True if `text` holds a control character JSON allows nowhere: below 0x20
+/// and not tab, LF or CR (the only whitespace between tokens; inside a
+/// string every control character must be escaped). simdjson 3.0.1 reads
+/// such a byte after an atom as part of the atom ("false\0" passes).
+bool has_raw_control(std::string_view text) noexcept;
+
 /// Copies `text` into `scratch` with the padding simdjson needs and returns
 /// the padded view.
 simdjson::padded_string_view pad(std::string& scratch, std::string_view text);

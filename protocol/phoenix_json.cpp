@@ -87,6 +87,8 @@ decode_result phoenix_json_codec::decode_text(std::string_view text) {
     return unexpected{errc::frame_too_large};
   if (!simdjson::validate_utf8(text.data(), text.size()))
     return unexpected{errc::invalid_utf8};
+  if (detail::has_raw_control(text))
+    return unexpected{errc::malformed_json};
   auto& scratch = scratch_of_this_thread();
   od::document doc;
   if (scratch.parser.iterate(detail::pad(scratch.padded, text)).get(doc))

@@ -44,6 +44,8 @@ decode_result phoenix_v1_codec::decode(std::string_view bytes, wire_kind kind) {
     return unexpected{errc::frame_too_large};
   if (!simdjson::validate_utf8(bytes.data(), bytes.size()))
     return unexpected{errc::invalid_utf8};
+  if (detail::has_raw_control(bytes))
+    return unexpected{errc::malformed_json};
   thread_local od::parser parser;
   thread_local std::string padded;
   od::document doc;
