@@ -107,6 +107,27 @@ bool at_document_end(od::document& doc) {
   return doc.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
 }
 
+std::optional<codec_errc> read_string_field(od::value& v, std::optional<std::string>& out,
+                                            codec_errc err, bool nullable) {
+  od::json_type type;
+  if (v.type().get(type))
+    return malformed;
+  if (type == od::json_type::null && nullable) {
+    bool is_null = false;
+    if (v.is_null().get(is_null) || !is_null)
+      return malformed;
+    out.reset();
+    return std::nullopt;
+  }
+  if (type != od::json_type::string)
+    return err;
+  std::string_view s;
+  if (v.get_string().get(s))
+    return malformed;
+  out.emplace(s);
+  return std::nullopt;
+}
+
 bool has_raw_control(std::string_view text) noexcept {
   for (unsigned char c : text)
     if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')

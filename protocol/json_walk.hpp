@@ -25,6 +25,12 @@ std::optional<codec_errc> check_document(simdjson::ondemand::parser& parser,
 /// whitespace follows (simdjson 3.0.1 does not check this itself).
 bool at_document_end(simdjson::ondemand::document& doc);
 
+/// Reads a frame's string field into `out`: a string, or null (none) when
+/// `nullable`; another type is `err`, a broken value malformed_json.
+std::optional<codec_errc> read_string_field(simdjson::ondemand::value& v,
+                                            std::optional<std::string>& out,
+                                            codec_errc err, bool nullable);
+
 /// True if `text` holds a control character JSON allows nowhere: below 0x20
 /// and not tab, LF or CR (the only whitespace between tokens; inside a
 /// string every control character must be escaped). simdjson 3.0.1 reads

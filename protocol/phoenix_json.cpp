@@ -26,43 +26,6 @@ decode_scratch& scratch_of_this_thread() {
   return scratch;
 }
 
-/// A string or null; anything else is `err`.
-std::optional<codec_errc> read_optional_string(od::value& v,
-                                               std::optional<std::string>& out,
-                                               codec_errc err) {
-  od::json_type type;
-  if (v.type().get(type))
-    return codec_errc::malformed_json;
-  if (type == od::json_type::null) {
-    bool is_null = false;
-    if (v.is_null().get(is_null) || !is_null)
-      return codec_errc::malformed_json;
-    out.reset();
-    return std::nullopt;
-  }
-  if (type != od::json_type::string)
-    return err;
-  std::string_view s;
-  if (v.get_string().get(s))
-    return codec_errc::malformed_json;
-  out.emplace(s);
-  return std::nullopt;
-}
-
-std::optional<codec_errc> read_string(od::value& v, std::string& out,
-                                      codec_errc err) {
-  od::json_type type;
-  if (v.type().get(type))
-    return codec_errc::malformed_json;
-  if (type != od::json_type::string)
-    return err;
-  std::string_view s;
-  if (v.get_string().get(s))
-    return codec_errc::malformed_json;
-  out.assign(s);
-  return std::nullopt;
-}
-
 } // namespace
 
 phoenix_json_codec::phoenix_json_codec(decode_limits limits) : limits_(limits) {
@@ -103,6 +66,7 @@ decode_result phoenix_json_codec::decode_text(std::string_view text) {
   if (doc.get_array().get(elements))
     return unexpected{errc::malformed_json};
   frame f;
+  std::optional<std::string> topic, event;
   std::string_view payload;
   size_t index = 0;
   for (auto elem : elements) {
@@ -112,16 +76,16 @@ decode_result phoenix_json_codec::decode_text(std::string_view text) {
     std::optional<errc> err;
     switch (index++) {
       case 0:
-        err = read_optional_string(v, f.join_ref, errc::bad_join_ref);
+        err = detail::read_string_field(v, f.join_ref, errc::bad_join_ref, true);
         break;
       case 1:
-        err = read_optional_string(v, f.ref, errc::bad_ref);
+        err = detail::read_string_field(v, f.ref, errc::bad_ref, true);
         break;
       case 2:
-        err = read_string(v, f.topic, errc::bad_topic);
+        err = detail::read_string_field(v, topic, errc::bad_topic, false);
         break;
       case 3:
-        err = read_string(v, f.event, errc::bad_event);
+        err = detail::read_string_field(v, event, errc::bad_event, false);
         break;
       case 4:
         // Skipping a deep payload can hit simdjson's own depth limit.
@@ -145,6 +109,8 @@ decode_result phoenix_json_codec::decode_text(std::string_view text) {
     return unexpected{errc::too_deep};
   if (auto err = check_json(payload, limits_.max_json_depth - 1))
     return unexpected{*err};
+  f.topic = std::move(*topic);
+  f.event = std::move(*event);
   f.payload.assign(payload);
   return f;
 }

@@ -10,29 +10,6 @@ namespace tether::protocol {
 
 namespace od = simdjson::ondemand;
 
-namespace {
-
-/// A string member, or null (none) where `nullable`; anything else is `err`.
-std::optional<codec_errc> read_member(od::value v, std::optional<std::string>& out,
-                                      codec_errc err, bool nullable) {
-  od::json_type type;
-  if (v.type().get(type))
-    return codec_errc::malformed_json;
-  if (type == od::json_type::null && nullable) {
-    out.reset();
-    return std::nullopt;
-  }
-  std::string_view s;
-  if (type != od::json_type::string)
-    return err;
-  if (v.get_string().get(s))
-    return codec_errc::malformed_json;
-  out.emplace(s);
-  return std::nullopt;
-}
-
-} // namespace
-
 phoenix_v1_codec::phoenix_v1_codec(decode_limits limits) : limits_(limits) {
 }
 
@@ -63,13 +40,13 @@ decode_result phoenix_v1_codec::decode(std::string_view bytes, wire_kind kind) {
       return unexpected{errc::malformed_json};
     std::optional<errc> err;
     if (key == "topic")
-      err = read_member(v, topic, errc::bad_topic, false);
+      err = detail::read_string_field(v, topic, errc::bad_topic, false);
     else if (key == "event")
-      err = read_member(v, event, errc::bad_event, false);
+      err = detail::read_string_field(v, event, errc::bad_event, false);
     else if (key == "ref")
-      err = read_member(v, f.ref, errc::bad_ref, true);
+      err = detail::read_string_field(v, f.ref, errc::bad_ref, true);
     else if (key == "join_ref")
-      err = read_member(v, f.join_ref, errc::bad_join_ref, true);
+      err = detail::read_string_field(v, f.join_ref, errc::bad_join_ref, true);
     else if (key == "payload") {
       has_payload = true;
       if (auto ec = simdjson::to_json_string(v).get(payload))

@@ -443,3 +443,56 @@ TEST_CASE("a refused join is retried on the rejoin schedule (1 s, 2 s, 5 s, then
   next_join_within(1s);
   CHECK(f.log->count("disconnected") == 0);
 }
+
+TEST_CASE("a join left unanswered while another topic is joined fails that topic "
+          "alone: it is withdrawn and rejoined, and the socket stays",
+          "[connection]") {
+  connection_config cfg;
+  cfg.join_timeout = 5s;
+  tree f{cfg};
+  f.join("room:a");
+  f.join("room:slow");
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  CHECK(f.peer.take_sent()
+        == lines{R"(["1","1","room:a","phx_join",{}])",
+                 R"(["2","2","room:slow","phx_join",{}])"});
+  f.peer.say(id, reply("1", "1", "room:a", "ok"));
+  f.t.advance(5s);
+  CHECK(f.log->lines.back() == R"(join_failed room:slow {"reason":"timeout"})");
+  CHECK(f.log->count("disconnected") == 0);
+  auto sent = f.peer.take_sent();
+  REQUIRE_FALSE(sent.empty());
+  CHECK(sent[0] == R"(["2","3","room:slow","phx_leave",{}])"); // phoenix.js withdraws it
+  f.t.advance(1s); // the first rejoin step
+  sent = f.peer.take_sent();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].find(R"("room:slow","phx_join")") != std::string::npos);
+  // a late reply to the withdrawn join changes nothing
+  f.peer.say(id, reply("2", "2", "room:slow", "ok"));
+  CHECK(f.log->count("joined room:slow") == 0);
+}
+
+TEST_CASE("a new socket starts the rejoin schedule over", "[connection]") {
+  tree f;
+  f.join("room:x");
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  f.peer.take_sent();
+  for (const char* ref : {"1", "2", "3"}) { // three refusals: the next step is 10 s
+    f.peer.say(id, reply(ref, ref, "room:x", "error", R"({"reason":"no"})"));
+    f.t.advance(5s);
+    f.peer.take_sent();
+  }
+  f.peer.close(id);
+  f.t.advance(1s); // reconnect
+  auto next = f.peer.latest();
+  REQUIRE(next != id);
+  f.peer.open(next);
+  auto join = f.peer.take_sent();
+  REQUIRE(join.size() == 1);
+  auto ref = join[0].substr(2, join[0].find('"', 2) - 2);
+  f.peer.say(next, reply(ref, ref, "room:x", "error", R"({"reason":"no"})"));
+  f.t.advance(1s); // the first step again, not 10 s
+  CHECK(f.peer.take_sent().size() == 1);
+}

@@ -1,5 +1,6 @@
-// tether-hub reproduces what a real Phoenix 1.7 server does
-// (../shared/fixtures/phoenix-wire.md), plus its relay mode.
+// tether-hub's own behaviour, frame by frame: stop, broadcast framing,
+// heartbeat switches, relay mode and the idle timeout. What it shares with
+// Phoenix 1.7 runs against both servers in tests/scenario/.
 
 #include "integration/socket_fixture.hpp"
 
@@ -7,95 +8,25 @@ using namespace tether;
 using namespace tether::testing;
 using protocol::frame;
 
-namespace {
-
-struct hub_session {
-  socket_fixture& f;
-  socket_id id;
-
-  hub_session(socket_fixture& fx, const hub_process& hub) : f(fx) {
-    id = f.open({hub.url()});
-    REQUIRE(f.next<socket_opened>().id == id);
-  }
-
-  void send(const protocol::encode_result& bytes, bool binary = false) {
-    REQUIRE(bytes.has_value());
-    REQUIRE_FALSE(f.send(id, *bytes, binary));
-  }
-
-  frame next() {
-    return f.next_frame();
-  }
-
-  std::string reply_status(const frame& r) {
-    auto parsed = protocol::parse_reply(r);
-    REQUIRE(parsed.has_value());
-    return parsed->status;
-  }
-};
-
-} // namespace
-
-TEST_CASE("a duplicate join closes the old one, a stale join_ref is routed by "
-          "topic",
-          "[integration]") {
-  hub_process hub;
-  socket_fixture f;
-  hub_session s{f, hub};
-  s.send(f.codec.encode_join("15", "room:dup"));
-  CHECK(s.next().ref == "15");
-  s.send(f.codec.encode_join("16", "room:dup"));
-  auto second = s.next();
-  CHECK(second.join_ref == "16");
-  CHECK(s.reply_status(second) == "ok");
-  auto closed = s.next();
-  CHECK(closed.event == "phx_close");
-  CHECK(closed.join_ref == "15");
-  CHECK(closed.ref == "15");
-  s.send(f.codec.encode_push("15", "17", "room:dup", "echo", "{}"));
-  auto routed = s.next();
-  CHECK(routed.ref == "17");
-  CHECK(routed.join_ref == "16"); // the reply carries the current join_ref
-}
-
-TEST_CASE("crash sends phx_error with the join_ref, the topic is no longer "
-          "joined",
-          "[integration]") {
-  hub_process hub;
-  socket_fixture f;
-  hub_session s{f, hub};
-  s.send(f.codec.encode_join("1", "room:lobby"));
-  s.next();
-  s.send(f.codec.encode_push("1", "9", "room:lobby", "crash", "{}"));
-  auto err = s.next();
-  CHECK(err.event == "phx_error");
-  CHECK(err.ref == "1");
-  CHECK(err.join_ref == "1");
-  s.send(f.codec.encode_push("1", "10", "room:lobby", "echo", "{}"));
-  auto unmatched = s.next();
-  CHECK_FALSE(unmatched.join_ref.has_value());
-  CHECK(unmatched.ref == "10");
-  CHECK(protocol::parse_reply(unmatched)->response == R"({"reason":"unmatched topic"})");
-}
 
 TEST_CASE("leave and stop reply, then close the channel with phx_close",
           "[integration]") {
   hub_process hub;
   socket_fixture f;
-  hub_session s{f, hub};
+  wire_session s{f, hub.url()};
   s.send(f.codec.encode_join("11", "room:lobby"));
   s.next();
   s.send(f.codec.encode_leave("11", "12", "room:lobby"));
   auto left = s.next();
   CHECK(left.ref == "12");
-  CHECK(s.reply_status(left) == "ok");
+  CHECK(status_of(left) == "ok");
   auto closed = s.next();
   CHECK(closed.event == "phx_close");
   CHECK(closed.ref == "11");
   s.send(f.codec.encode_join("13", "room:lobby"));
   s.next();
   s.send(f.codec.encode_push("13", "14", "room:lobby", "stop", "{}"));
-  CHECK(s.reply_status(s.next()) == "ok");
+  CHECK(status_of(s.next()) == "ok");
   CHECK(s.next().event == "phx_close");
 }
 
@@ -103,10 +34,10 @@ TEST_CASE("broadcast reaches every subscriber, the sender included",
           "[integration]") {
   hub_process hub;
   socket_fixture f;
-  hub_session a{f, hub};
+  wire_session a{f, hub.url()};
   a.send(f.codec.encode_join("1", "room:b"));
   a.next();
-  hub_session b{f, hub};
+  wire_session b{f, hub.url()};
   b.send(f.codec.encode_join("1", "room:b"));
   b.next();
   a.send(f.codec.encode_push("1", "2", "room:b", "broadcast", R"({"msg":"hi"})"));
@@ -125,7 +56,7 @@ TEST_CASE("heartbeats are answered on topic phoenix, or not at all when asked",
   SECTION("answered") {
     hub_process hub;
     socket_fixture f;
-    hub_session s{f, hub};
+    wire_session s{f, hub.url()};
     s.send(f.codec.encode_heartbeat("6"));
     auto r = s.next();
     CHECK(r.topic == "phoenix");
@@ -135,26 +66,11 @@ TEST_CASE("heartbeats are answered on topic phoenix, or not at all when asked",
   SECTION("--no-heartbeat-replies") {
     hub_process hub{{"--no-heartbeat-replies"}};
     socket_fixture f;
-    hub_session s{f, hub};
+    wire_session s{f, hub.url()};
     s.send(f.codec.encode_heartbeat("6"));
     s.send(f.codec.encode_join("7", "room:x")); // the next frame is the join reply
     CHECK(s.next().ref == "7");
   }
-}
-
-TEST_CASE("binary pushes get binary replies", "[integration]") {
-  hub_process hub;
-  socket_fixture f;
-  hub_session s{f, hub};
-  s.send(f.codec.encode_join("1", "room:bin"));
-  s.next();
-  frame push{std::string{"1"}, std::string{"2"}, "room:bin", "echo",
-             std::string{"\x00\x01\xff", 3}, protocol::payload_format::binary, {}};
-  s.send(f.codec.encode(push), true);
-  auto r = s.next();
-  CHECK(r.format == protocol::payload_format::binary);
-  CHECK(r.reply_status == "ok");
-  CHECK(r.payload == std::string("\x00\x01\xff", 3));
 }
 
 TEST_CASE("relay mode: heartbeat replies carry peer status, a silent peer is "
@@ -163,18 +79,18 @@ TEST_CASE("relay mode: heartbeat replies carry peer status, a silent peer is "
   // 1.5 x 200 ms of silence kills a peer.
   hub_process hub{{"--relay", "--heartbeat-interval-ms", "200"}};
   socket_fixture f;
-  hub_session a{f, hub};
+  wire_session a{f, hub.url()};
   a.send(f.codec.encode_join("1", "room:pair"));
   a.next();
   a.send(f.codec.encode_heartbeat("2"));
   CHECK(protocol::parse_reply(a.next())->response == R"({"peer_connected":false})");
-  hub_session b{f, hub};
+  wire_session b{f, hub.url()};
   b.send(f.codec.encode_join("1", "room:pair"));
   b.next();
   a.send(f.codec.encode_heartbeat("3"));
   CHECK(protocol::parse_reply(a.next())->response == R"({"peer_connected":true})");
   SECTION("a third peer does not fit") {
-    hub_session c{f, hub};
+    wire_session c{f, hub.url()};
     c.send(f.codec.encode_join("1", "room:pair"));
     CHECK(protocol::parse_reply(c.next())->response == R"({"reason":"room full"})");
   }
@@ -201,10 +117,10 @@ TEST_CASE("a client silent past the idle timeout is closed and its room is told"
           "[integration]") {
   hub_process hub{{"--idle-timeout-ms", "400"}};
   socket_fixture f;
-  hub_session silent{f, hub};
+  wire_session silent{f, hub.url()};
   silent.send(f.codec.encode_join("1", "room:idle"));
   silent.next();
-  hub_session other{f, hub};
+  wire_session other{f, hub.url()};
   other.send(f.codec.encode_join("1", "room:idle"));
   other.next();
   other.send(f.codec.encode_heartbeat("2")); // `other` was heard from last

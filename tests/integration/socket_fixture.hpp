@@ -1,7 +1,10 @@
 #pragma once
 // Shared by the integration suites: sockets through the real transport.
 
+#include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -71,5 +74,46 @@ struct socket_fixture {
     return *f;
   }
 };
+
+/// One raw socket through the fixture: frames sent and read one by one.
+struct wire_session {
+  socket_fixture& f;
+  socket_id id;
+
+  /// Opens `url` (with its vsn and params) and waits until it is open.
+  wire_session(socket_fixture& fx, const std::string& url) : f(fx) {
+    id = f.open({url});
+    REQUIRE(f.next<socket_opened>().id == id);
+  }
+
+  void send(const protocol::encode_result& bytes, bool binary = false) {
+    REQUIRE(bytes.has_value());
+    REQUIRE_FALSE(f.send(id, *bytes, binary));
+  }
+
+  protocol::frame next() {
+    return f.next_frame();
+  }
+
+  /// The next frame, or none within `limit`.
+  std::optional<protocol::frame> maybe_next(std::chrono::milliseconds limit) {
+    std::optional<protocol::frame> out;
+    (*f.self)->receive(
+      [&](socket_received& m) {
+        auto fr = f.codec.decode(m.bytes, m.kind);
+        REQUIRE(fr.has_value());
+        out = *fr;
+      },
+      caf::after(limit) >> [] {});
+    return out;
+  }
+};
+
+/// A reply's status ("ok", "error").
+inline std::string status_of(const protocol::frame& r) {
+  auto parsed = protocol::parse_reply(r);
+  REQUIRE(parsed.has_value());
+  return parsed->status;
+}
 
 } // namespace tether::testing

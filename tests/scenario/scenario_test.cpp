@@ -5,6 +5,7 @@
 // "tether-hub and Phoenix 1.7").
 
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -117,6 +118,23 @@ struct push_batch {
   }
 };
 
+/// One profile against the scenario's server, joined to room:a.
+struct joined_client {
+  peer_server peer;
+  tree_client c;
+  std::shared_ptr<event_queue> q = std::make_shared<event_queue>();
+  connection_actor endpoint;
+
+  explicit joined_client(std::function<void(connection_config&)> adjust = {}) {
+    auto cfg = config_for(peer);
+    if (adjust)
+      adjust(cfg);
+    endpoint = c.start("p", cfg, q);
+    c.join(endpoint, "room:a");
+    REQUIRE(q->wait_for("joined room:a"));
+  }
+};
+
 } // namespace
 
 TEST_CASE("a refused join and a join with no route fail that topic only: the good "
@@ -153,12 +171,8 @@ TEST_CASE("a refused join and a join with no route fail that topic only: the goo
 TEST_CASE("a push resolves on the server's reply: echo ok, err rejected, noreply "
           "ack_timeout, slow ok after its delay",
           "[scenario]") {
-  peer_server peer;
-  tree_client c;
-  auto q = std::make_shared<event_queue>();
-  auto endpoint = c.start("p", config_for(peer), q);
-  c.join(endpoint, "room:a");
-  REQUIRE(q->wait_for("joined room:a"));
+  joined_client j;
+  auto& [peer, c, q, endpoint] = j;
   auto echo = c.push(endpoint, "room:a", "echo", R"({"hello":"world","n":1})");
   REQUIRE(echo);
   CHECK(*echo == R"({"hello":"world","n":1})");
@@ -199,12 +213,8 @@ TEST_CASE("a broadcast reaches both clients as a channel message", "[scenario]")
 TEST_CASE("a crashed channel is rejoined, and every push sent right behind the crash "
           "gets exactly one outcome",
           "[scenario]") {
-  peer_server peer;
-  tree_client c;
-  auto q = std::make_shared<event_queue>();
-  auto endpoint = c.start("p", config_for(peer), q);
-  c.join(endpoint, "room:a");
-  REQUIRE(q->wait_for("joined room:a"));
+  joined_client j;
+  auto& [peer, c, q, endpoint] = j;
   push_batch batch{c};
   batch.add(endpoint, "room:a", "crash", -1, 2s); // never answered
   batch.send(endpoint, "room:a", "echo", 20, 3s);
@@ -228,12 +238,8 @@ TEST_CASE("a crashed channel is rejoined, and every push sent right behind the c
 }
 
 TEST_CASE("a channel the server stops is closed and not rejoined", "[scenario]") {
-  peer_server peer;
-  tree_client c;
-  auto q = std::make_shared<event_queue>();
-  auto endpoint = c.start("p", config_for(peer), q);
-  c.join(endpoint, "room:a");
-  REQUIRE(q->wait_for("joined room:a"));
+  joined_client j;
+  auto& [peer, c, q, endpoint] = j;
   auto r = c.push(endpoint, "room:a", "stop", "{}");
   REQUIRE(r);
   REQUIRE(q->wait_for("closed room:a"));
@@ -260,16 +266,12 @@ TEST_CASE("a refused connect (token=bad) is an auth failure, retried slowly",
 TEST_CASE("heartbeats are answered, and their replies never reach the consumer as "
           "messages",
           "[scenario]") {
-  peer_server peer;
-  tree_client c;
-  auto q = std::make_shared<event_queue>();
-  auto cfg = config_for(peer);
-  cfg.heartbeat.slow = 200ms;
-  cfg.liveness.timeout = 150ms; // each ping judged before the next leaves
-  cfg.report_heartbeats = true;
-  auto endpoint = c.start("p", cfg, q);
-  c.join(endpoint, "room:a");
-  REQUIRE(q->wait_for("joined room:a"));
+  joined_client j{[](connection_config& cfg) {
+    cfg.heartbeat.slow = 200ms;
+    cfg.liveness.timeout = 150ms; // each ping judged before the next leaves
+    cfg.report_heartbeats = true;
+  }};
+  auto& [peer, c, q, endpoint] = j;
   REQUIRE(q->wait_for("heartbeat_answered"));
   REQUIRE(q->wait_for("heartbeat_answered"));
   CHECK(q->count("message") == 0);
@@ -305,12 +307,8 @@ namespace {
 /// (`how`), then it comes back on the same port.
 template <class GoDown>
 void restart_with_pushes_in_flight(GoDown go_down) {
-  peer_server peer;
-  tree_client c;
-  auto q = std::make_shared<event_queue>();
-  auto endpoint = c.start("p", config_for(peer), q);
-  c.join(endpoint, "room:a");
-  REQUIRE(q->wait_for("joined room:a"));
+  joined_client j;
+  auto& [peer, c, q, endpoint] = j;
   constexpr auto deadline = 4s;
   push_batch batch{c};
   // a slow push first: the server holds it, the echoes queue behind it
@@ -356,50 +354,38 @@ TEST_CASE("a server killed (SIGKILL) with 200 pushes in flight: every push gets 
 
 namespace {
 
-struct wire_session {
-  socket_fixture& f;
-  socket_id id;
-
-  wire_session(socket_fixture& fx, const peer_server& peer) : f(fx) {
-    id = f.open({peer.socket_url() + "?vsn=2.0.0"});
-    REQUIRE(f.next<socket_opened>().id == id);
-  }
-
-  void send(const protocol::encode_result& bytes, bool binary = false) {
-    REQUIRE(bytes.has_value());
-    REQUIRE_FALSE(f.send(id, *bytes, binary));
-  }
-
-  protocol::frame next() {
-    return f.next_frame();
-  }
-
-  /// The next frame, or none within `limit`.
-  std::optional<protocol::frame> maybe_next(std::chrono::milliseconds limit) {
-    std::optional<protocol::frame> out;
-    (*f.self)->receive(
-      [&](socket_received& m) {
-        auto fr = f.codec.decode(m.bytes, m.kind);
-        REQUIRE(fr.has_value());
-        out = *fr;
-      },
-      caf::after(limit) >> [] {});
-    return out;
-  }
-};
-
-std::string status_of(const protocol::frame& r) {
-  auto parsed = protocol::parse_reply(r);
-  REQUIRE(parsed.has_value());
-  return parsed->status;
+/// A raw socket to the scenario's server.
+wire_session open_wire(socket_fixture& f, const peer_server& peer) {
+  return wire_session{f, peer.socket_url() + "?vsn=2.0.0"};
 }
 
 } // namespace
 
+TEST_CASE("a duplicate join closes the old one, a stale join_ref is routed by topic",
+          "[scenario][wire]") {
+  peer_server peer;
+  socket_fixture f;
+  auto s = open_wire(f, peer);
+  s.send(f.codec.encode_join("15", "room:dup"));
+  CHECK(s.next().ref == "15");
+  s.send(f.codec.encode_join("16", "room:dup"));
+  auto second = s.next();
+  CHECK(second.join_ref == "16");
+  CHECK(status_of(second) == "ok");
+  auto closed = s.next();
+  CHECK(closed.event == "phx_close");
+  CHECK(closed.join_ref == "15");
+  CHECK(closed.ref == "15");
+  s.send(f.codec.encode_push("15", "17", "room:dup", "echo", "{}"));
+  auto routed = s.next();
+  CHECK(routed.ref == "17");
+  CHECK(routed.join_ref == "16"); // the reply carries the current join_ref
+}
+
 TEST_CASE("a join with no route is answered with a null join_ref", "[scenario][wire]") {
   peer_server peer;
   socket_fixture f;
-  wire_session s{f, peer};
+  auto s = open_wire(f, peer);
   s.send(f.codec.encode_join("18", "nope:x"));
   auto r = s.next();
   CHECK(r.ref == "18");
@@ -412,7 +398,7 @@ TEST_CASE("leave: a joined topic replies ok then closes, a never joined one repl
           "[scenario][wire]") {
   peer_server peer;
   socket_fixture f;
-  wire_session s{f, peer};
+  auto s = open_wire(f, peer);
   s.send(f.codec.encode_join("1", "room:a"));
   CHECK(status_of(s.next()) == "ok");
   SECTION("never joined") {
@@ -450,12 +436,13 @@ TEST_CASE("a push right behind a crash is refused as unmatched topic until the r
           "[scenario][wire]") {
   peer_server peer;
   socket_fixture f;
-  wire_session s{f, peer};
+  auto s = open_wire(f, peer);
   s.send(f.codec.encode_join("1", "room:a"));
   s.next();
   s.send(f.codec.encode_push("1", "2", "room:a", "crash", "{}"));
   auto err = s.next();
   CHECK(err.event == "phx_error");
+  CHECK(err.ref == "1"); // the join_ref, as its ref too
   CHECK(err.join_ref == "1");
   s.send(f.codec.encode_push("1", "3", "room:a", "echo", "{}"));
   auto r = s.next();
@@ -487,6 +474,8 @@ TEST_CASE("a refused upgrade is answered 403 with no body", "[scenario][wire]") 
   peer_server peer;
   raw_websocket ws{peer.port(), "/socket/websocket?vsn=2.0.0&token=bad"};
   CHECK(ws.status_line().find(" 403 ") != std::string::npos);
+  CHECK(ws.headers().find("content-length: 0\r\n") != std::string::npos);
+  CHECK(ws.headers().find("content-type") == std::string::npos);
   // Phoenix answers HTTP/1.1; libwebsockets answers an upgrade request with
   // HTTP/1.0 (docs/transport.md, "tether-hub and Phoenix 1.7")
   CHECK(ws.status_line().rfind(peer.is_phoenix() ? "HTTP/1.1" : "HTTP/1.0", 0) == 0);
@@ -519,7 +508,7 @@ TEST_CASE("V1 object frames (vsn=1.0.0) are served: join, echo, no join_ref in r
 TEST_CASE("binary pushes get binary replies", "[scenario][wire]") {
   peer_server peer;
   socket_fixture f;
-  wire_session s{f, peer};
+  auto s = open_wire(f, peer);
   s.send(f.codec.encode_join("1", "room:bin"));
   s.next();
   protocol::frame push{std::string{"1"}, std::string{"2"}, "room:bin", "echo",

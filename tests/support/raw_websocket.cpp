@@ -1,5 +1,6 @@
 #include "support/raw_websocket.hpp"
 
+#include <cctype>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -31,7 +32,12 @@ raw_websocket::raw_websocket(int port, const std::string& path) {
   char c;
   while (head.find("\r\n\r\n") == std::string::npos && read_exact(&c, 1))
     head.push_back(c);
-  status_line_ = head.substr(0, head.find("\r\n"));
+  auto end_of_status = head.find("\r\n");
+  status_line_ = head.substr(0, end_of_status);
+  if (end_of_status != std::string::npos)
+    headers_ = head.substr(end_of_status + 2);
+  for (auto& ch : headers_)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 }
 
 raw_websocket::~raw_websocket() {

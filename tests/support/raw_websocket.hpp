@@ -24,6 +24,11 @@ public:
     return status_line_;
   }
 
+  /// The answer's header lines, lower-cased.
+  const std::string& headers() const noexcept {
+    return headers_;
+  }
+
   void send_text(const std::string& text);
 
   /// The next text frame's payload; none if a close came, or nothing in 10 s.
@@ -43,6 +48,7 @@ private:
 
   int fd_ = -1;
   std::string status_line_;
+  std::string headers_;
 };
 
 } // namespace tether::testing
