@@ -307,6 +307,13 @@ void on_received(self_ptr self, socket_received& msg) {
     return;
   }
   note_activity(self);
+  bool ours = st.topics.count(f.topic) > 0;
+  if (!ours && route != server_route::reply && route != server_route::unhandled) {
+    // Replies stay: they are matched by refs this client made (a push's
+    // reply may come after its topic was left).
+    ++st.foreign_frames;
+    return;
+  }
   switch (route) {
     case server_route::reply: {
       if (answers_join(st, f)) {
@@ -441,16 +448,18 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       auto& st = self->state;
       st.user_disconnected = true;
       ++st.retry_token; // cancels a pending retry
-      if (st.current != 0)
-        go_down(self, drop_cause::closed_by_peer, std::nullopt);
+      if (st.current != 0) // told apart from a lost socket (Slipstream)
+        go_down(self, drop_cause::requested, std::nullopt);
       return caf::ok_atom::value;
     },
     [self](connect_atom) {
+      // Connect now: after a disconnect, and also while a reconnect waits
+      // out its backoff (the pending retry is void then).
       auto& st = self->state;
-      if (st.user_disconnected) {
-        st.user_disconnected = false;
-        if (st.current == 0)
-          connect(self);
+      st.user_disconnected = false;
+      if (st.current == 0 && !st.opening && !st.cfg.offline) {
+        ++st.retry_token;
+        connect(self);
       }
       return caf::ok_atom::value;
     },

@@ -118,6 +118,10 @@ struct connection_state {
   std::unordered_map<std::string, sender_slot> senders;
   std::unordered_map<caf::actor_addr, std::string> sender_topics; ///< monitored
   uint64_t offline_ids = 0;
+  /// Frames dropped because they name a topic the consumer has not joined
+  /// (a server cannot make the client join, error or close a topic it
+  /// never asked for). Reported to the consumer with issue 11's item 6.
+  uint64_t foreign_frames = 0;
 
   protocol::backoff backoff;
   std::optional<protocol::time_point> activity_told; ///< last told the heartbeat

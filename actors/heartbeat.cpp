@@ -59,10 +59,14 @@ void tick(self_ptr self, uint64_t run) {
       self->request(st.transport, caf::infinite, send_atom::value, socket, false,
                     std::move(*bytes))
         .then([](caf::ok_atom) {},
-              [self, socket, run, ref](caf::error&) {
+              [self, socket, run, ref](caf::error& err) {
+                // The ping never left: liveness does not judge it.
                 self->send(self->state.liveness, ping_void_atom::value, socket, ref);
-                if (run == self->state.run)
-                  stop(self); // quietly (seed 000)
+                // Only a socket that is gone ends the heartbeat (seed 000); a
+                // full outbound queue is a passing backlog, and the next tick
+                // tries again, so liveness is never blind for a socket's life.
+                if (run == self->state.run && err != make_error(transport_errc::queue_full))
+                  stop(self);
               });
     });
 }

@@ -32,8 +32,10 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
     return {
       [self](watch_atom, socket_id socket) {
         auto& st = self->state;
-        st.socket = socket; // a new socket starts with a clean record
-        st.judge = protocol::liveness_judge{st.judge.config()};
+        st.socket = socket;
+        // A clean slate for the socket's pings; whether the server has ever
+        // answered stays, since that is the peer's, not the socket's.
+        st.judge.on_new_socket();
       },
       [self](ping_sent_atom, socket_id socket, std::string& nonce) {
         auto& st = self->state;

@@ -25,6 +25,8 @@ std::string_view to_string(drop_cause cause) noexcept {
       return "wake";
     case drop_cause::crashed:
       return "crashed";
+    case drop_cause::requested:
+      return "requested";
   }
   return "unknown";
 }

@@ -37,6 +37,7 @@ enum class drop_cause : uint8_t {
   network_change,    ///< the machine's addresses or links changed
   wake,              ///< the machine resumed from suspend
   crashed,           ///< the connection actor crashed and was restarted
+  requested,         ///< the application asked to disconnect (never retried)
 };
 
 std::string_view to_string(drop_cause cause) noexcept;

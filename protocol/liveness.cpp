@@ -41,14 +41,11 @@ verdict liveness_judge::on_check() {
   return verdict::missed;
 }
 
-std::string make_nonce(uint64_t high, uint64_t low) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out(32, '0');
-  for (int i = 0; i < 16; ++i) {
-    out[15 - i] = hex[(high >> (4 * i)) & 0xF];
-    out[31 - i] = hex[(low >> (4 * i)) & 0xF];
-  }
-  return out;
+void liveness_judge::on_new_socket() noexcept {
+  outstanding_.reset();
+  answered_ = false;
+  heard_since_ = false;
+  missed_ = 0;
 }
 
 duration heartbeat_interval(const heartbeat_config& cfg,

@@ -52,10 +52,10 @@ public:
   /// The timeout of the outstanding ping has come.
   verdict on_check();
 
-  /// When the ping after the one emitted at `last_emit` is due.
-  time_point next_ping(time_point last_emit) const {
-    return last_emit + cfg_.interval;
-  }
+  /// A new socket to the same server: its pings start with a clean slate,
+  /// but a server that has answered before stays one that answers, so the
+  /// never-answered grace does not return with every reconnect.
+  void on_new_socket() noexcept;
 
   /// A ping is out and its check has not run yet.
   bool awaiting() const noexcept {
@@ -87,10 +87,6 @@ private:
   bool ever_answered_ = false;
   uint32_t missed_ = 0;
 };
-
-/// 16 random bytes as 32 hex characters: a nonce for protocols that carry
-/// one (Phoenix uses the heartbeat's ref instead).
-std::string make_nonce(uint64_t random_high, uint64_t random_low);
 
 /// The heartbeat interval (seed 004's dynamic mode): `fast` while activity
 /// was seen within `window`, `slow` otherwise; always `slow` when not dynamic.

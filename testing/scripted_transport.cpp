@@ -44,8 +44,9 @@ transport_actor spawn_scripted_transport(caf::actor_system& sys) {
         self->state.sent.emplace_back(id, std::move(bytes));
         return caf::ok_atom::value;
       },
-      [self](close_atom, socket_id id, uint16_t code, std::string&) {
+      [self](close_atom, socket_id id, uint16_t code, std::string& reason) {
         self->state.closed.emplace_back(id, code);
+        self->state.close_reasons.push_back(std::move(reason));
       },
       [self](count_atom) { return self->state.opened.size(); },
     };

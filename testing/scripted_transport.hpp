@@ -24,6 +24,7 @@ struct scripted_transport_state {
   std::vector<opened_socket> opened;
   std::vector<std::pair<socket_id, std::string>> sent;
   std::vector<std::pair<socket_id, uint16_t>> closed;
+  std::vector<std::string> close_reasons; ///< the reason of each close, in order
   bool refuse_sends = false; ///< answer every send with queue_full
   /// Hold every send unanswered (a sender stays mid-send) until released.
   bool hold_sends = false;

@@ -496,3 +496,89 @@ TEST_CASE("a new socket starts the rejoin schedule over", "[connection]") {
   f.t.advance(1s); // the first step again, not 10 s
   CHECK(f.peer.take_sent().size() == 1);
 }
+
+TEST_CASE("a server that has answered heartbeats is judged on every later socket: "
+          "silence right after a reconnect is found dead",
+          "[connection]") {
+  // The never-answered grace belongs to the peer, not to the socket
+  // (docs/architecture.md, "A heartbeat").
+  connection_config cfg;
+  cfg.liveness.timeout = 10s;
+  cfg.liveness.max_missed = 0;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(30s); // heartbeat "2", answered
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.peer.close(id); // the server drops the socket
+  f.t.advance(1s);
+  auto next = f.peer.latest();
+  REQUIRE(next != id);
+  f.peer.open(next);
+  auto join = f.peer.take_sent().back();
+  auto ref = join.substr(2, join.find('"', 2) - 2);
+  f.peer.say(next, reply(ref, ref, "room:a", "ok"));
+  f.t.advance(30s); // the first heartbeat on the new socket: never answered
+  f.t.advance(10s);
+  CHECK(f.log->count("peer_dead") == 1);
+}
+
+TEST_CASE("frames for a topic the client has not joined are dropped: a server cannot "
+          "make the client join it",
+          "[connection]") {
+  tree f;
+  auto id = f.joined();
+  f.peer.take_sent();
+  f.peer.say(id, R"([null,null,"evil:x","phx_error",{}])");
+  f.peer.say(id, R"(["77","77","evil:y","phx_error",{}])");
+  f.peer.say(id, R"([null,null,"evil:z","phx_close",{}])");
+  f.peer.say(id, R"([null,null,"evil:w","bcast",{"a":1}])");
+  f.t.advance(1min); // past every rejoin step
+  for (auto& frame : f.peer.take_sent())
+    CHECK(frame.find("evil:") == std::string::npos);
+  CHECK(f.log->lines == lines{"connected", "joined room:a"});
+}
+
+TEST_CASE("one refused heartbeat does not stop the heartbeat: the next tick goes out "
+          "and a silent peer is still found dead",
+          "[connection]") {
+  connection_config cfg;
+  cfg.liveness.timeout = 10s;
+  cfg.liveness.max_missed = 0;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(30s);
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.peer.take_sent();
+  f.peer.state().refuse_sends = true;
+  f.t.advance(30s); // heartbeat "3": queue_full, a passing backlog
+  f.peer.state().refuse_sends = false;
+  f.t.advance(30s); // heartbeat "4" goes out
+  auto sent = f.peer.take_sent();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].find(R"("phoenix","heartbeat")") != std::string::npos);
+  f.t.advance(10s); // and is never answered
+  CHECK(f.log->count("peer_dead") == 1);
+}
+
+TEST_CASE("a disconnect the user asked for is reported as requested, to the consumer "
+          "and to the server",
+          "[connection]") {
+  tree f;
+  auto id = f.joined();
+  f.t.request<caf::ok_atom>(f.conn, disconnect_atom::value);
+  CHECK(f.log->lines.back() == "disconnected requested");
+  REQUIRE(f.peer.state().closed.back().first == id);
+  CHECK(f.peer.state().close_reasons.back() == "requested");
+}
+
+TEST_CASE("connect while a reconnect waits out its backoff connects now", "[connection]") {
+  tree f;
+  auto id = f.joined();
+  f.peer.close(id);
+  REQUIRE(f.log->lines.back() == "reconnecting 1 1000ms closed_by_peer");
+  auto opened = f.peer.state().opened.size();
+  f.t.request<caf::ok_atom>(f.conn, connect_atom::value); // no time passes
+  CHECK(f.peer.state().opened.size() == opened + 1);
+  f.t.advance(1s); // the retry timer it replaced opens nothing more
+  CHECK(f.peer.state().opened.size() == opened + 1);
+}

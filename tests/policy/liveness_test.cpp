@@ -75,16 +75,18 @@ TEST_CASE("any inbound frame counts as a sign of life", "[policy]") {
   CHECK(j.on_check() == verdict::alive);
 }
 
-TEST_CASE("pings keep a steady cadence from the previous emit", "[policy]") {
-  liveness_judge j{{30s, 10s, 2}};
-  CHECK(j.next_ping(t0) == t0 + 30s);
-  CHECK(j.next_ping(t0 + 30s) == t0 + 60s);
-}
-
-TEST_CASE("nonces are 16 random bytes in hex", "[policy]") {
-  CHECK(make_nonce(0x0123456789abcdefULL, 0xfedcba9876543210ULL)
-        == "0123456789abcdeffedcba9876543210");
-  CHECK(make_nonce(0, 1).size() == 32);
+TEST_CASE("a new socket clears the pings but not the peer's record of answering",
+          "[policy]") {
+  liveness_judge j{{30s, 10s, 0}};
+  j.on_ping("a", t0);
+  j.on_pong("a");
+  j.on_check();
+  j.on_ping("b", t0 + 30s); // out when the socket goes
+  j.on_new_socket();
+  CHECK_FALSE(j.awaiting());
+  CHECK(j.ever_answered());
+  j.on_ping("c", t0 + 60s);
+  CHECK(j.on_check() == verdict::dead); // judged at once: no new grace
 }
 
 TEST_CASE("the dynamic heartbeat is fast while active and slow when idle",
