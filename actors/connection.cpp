@@ -256,10 +256,12 @@ void on_join_reply(self_ptr self, const protocol::frame& f) {
     // That topic alone failed (refused, or no route: Phoenix answers those
     // with a null join_ref); phoenix.js retries it on the rejoin timer.
     emit(self, join_failed{f.topic, reply->response});
+    t.refused = true;
     schedule_rejoin(self, f.topic);
     return;
   }
   t.joined = true;
+  t.refused = false;
   t.rejoin_attempts = 0;
   emit(self, topic_joined{f.topic, reply->response});
   // One budget for connect and join: the attempt succeeded only now.
@@ -405,6 +407,7 @@ caf::ok_atom leave(self_ptr self, const std::string& topic) {
 connection_state::~connection_state() {
   // Sent pushes resolve as ack_timeout (outcome unknown), the rest as
   // never_sent: a caller never waits on a connection that is gone.
+  stopping = true;
   for (auto& r : acks.drain())
     resolve(*this, r);
   if (current != 0)

@@ -131,6 +131,16 @@ void dispatch(self_ptr self, queued_push p) {
   start_sender(self, topic);
 }
 
+/// Pushes accepted that wait to be sent: for a socket or a join (the
+/// outbox), or for their topic's sender to start. Those in flight (handed to
+/// a sender, or sent and awaiting their reply) do not count.
+size_t waiting_pushes(const connection_state& st) {
+  auto n = st.outbox.size();
+  for (auto& [topic, slot] : st.senders)
+    n += slot.waiting.size();
+  return n;
+}
+
 caf::error push_error(const protocol::resolved_push& r) {
   switch (r.outcome) {
     case protocol::push_outcome::rejected:
@@ -140,13 +150,39 @@ caf::error push_error(const protocol::resolved_push& r) {
     case protocol::push_outcome::sender_crashed:
       return make_error(push_errc::sender_crashed);
     default:
-      return make_error(push_errc::never_sent);
+      return make_error(push_errc::never_sent, r.response);
   }
 }
 
 } // namespace
 
-void resolve(connection_state& st, const protocol::resolved_push& r) {
+/// Why a push never left, as its error's response: the caller (and
+/// tetherd's answer) learns more than "never_sent".
+std::string never_sent_reason(const connection_state& st, const std::string& topic) {
+  auto reason = [](const char* why) { return std::string{R"({"reason":")"} + why + "\"}"; };
+  auto t = st.topics.find(topic);
+  if (st.stopping)
+    return reason("stopped");
+  if (t == st.topics.end())
+    return reason("not_joined");
+  if (!st.open)
+    return reason("not_connected");
+  if (t->second.refused)
+    return reason("join_refused");
+  if (!t->second.joined)
+    return reason("joining");
+  return reason("send_refused"); // the transport or the sender refused it
+}
+
+void resolve(connection_state& st, const protocol::resolved_push& given) {
+  // Only a push that never left gets a copy, annotated with its reason: ok
+  // responses pass by reference.
+  std::optional<protocol::resolved_push> annotated;
+  if (given.outcome == protocol::push_outcome::never_sent && given.response.empty()) {
+    annotated = given;
+    annotated->response = never_sent_reason(st, given.topic);
+  }
+  const auto& r = annotated ? *annotated : given;
   auto deliver = [&r](caf::typed_response_promise<std::string>& rp) {
     if (r.outcome == protocol::push_outcome::ok)
       rp.deliver(r.response);
@@ -189,7 +225,7 @@ caf::result<std::string> accept_push(self_ptr self, std::string& topic, std::str
   }
   if (st.cfg.offline) // sandbox: accepted as a confirmed push would be
     return "{\"id\":\"offline-" + std::to_string(++st.offline_ids) + "\"}";
-  if (st.acks.size() >= st.cfg.max_queued_pushes)
+  if (waiting_pushes(st) >= st.cfg.max_queued_pushes)
     return make_error(push_errc::outbox_full);
   if (timeout <= caf::timespan{0})
     timeout = st.cfg.ack_timeout;

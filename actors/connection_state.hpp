@@ -64,6 +64,8 @@ struct topic_state {
   bool joined = false;
   /// Rejoin tries since the topic was last joined (or its socket opened).
   uint32_t rejoin_attempts = 0;
+  /// The server refused the last join (it waits for a rejoin try).
+  bool refused = false;
 };
 
 struct queued_push {
@@ -122,6 +124,7 @@ struct connection_state {
   /// (a server cannot make the client join, error or close a topic it
   /// never asked for). Reported to the consumer with issue 11's item 6.
   uint64_t foreign_frames = 0;
+  bool stopping = false; ///< the connection is ending: what is left resolves now
 
   protocol::backoff backoff;
   std::optional<protocol::time_point> activity_told; ///< last told the heartbeat

@@ -60,8 +60,9 @@ resolved_push ack_table::resolve(uint64_t ticket, push_outcome outcome,
     }
   if (i->second.ref)
     by_ref_.erase(*i->second.ref);
+  auto topic = std::move(i->second.topic);
   entries_.erase(i);
-  return {ticket, outcome, std::move(response)};
+  return {ticket, outcome, std::move(response), std::move(topic)};
 }
 
 std::optional<resolved_push> ack_table::on_reply(std::string_view ref, bool ok,

@@ -33,6 +33,7 @@ struct resolved_push {
   uint64_t ticket;
   push_outcome outcome;
   std::string response; ///< the server's response (ok / rejected)
+  std::string topic;    ///< the push's topic
 };
 
 class ack_table {

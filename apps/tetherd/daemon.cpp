@@ -248,8 +248,14 @@ api_response push_failure(self_ptr self, const caf::error& err, std::string& out
       }
       case push_errc::ack_timeout:
         return error_response(504, outcome, "sent, but no reply in time: outcome unknown");
-      case push_errc::never_sent:
-        return error_response(503, outcome, "not sent before its deadline or the stop");
+      case push_errc::never_sent: {
+        auto r = error_response(503, outcome, "not sent before its deadline or the stop");
+        if (!response.empty()) { // why: {"reason":"not_joined"} and the like
+          r.body.pop_back();
+          r.body += ",\"response\":" + response + "}";
+        }
+        return r;
+      }
       case push_errc::sender_crashed:
         return error_response(502, outcome, "the topic's sender crashed before sending");
       case push_errc::invalid_payload:

@@ -582,3 +582,63 @@ TEST_CASE("connect while a reconnect waits out its backoff connects now", "[conn
   f.t.advance(1s); // the retry timer it replaced opens nothing more
   CHECK(f.peer.state().opened.size() == opened + 1);
 }
+
+TEST_CASE("max_queued_pushes bounds the pushes waiting for a joined topic, not those "
+          "in flight",
+          "[connection]") {
+  connection_config cfg;
+  cfg.max_queued_pushes = 2;
+  tree f{cfg};
+  auto id = f.joined();
+  // three in flight at once on a joined topic: none waits, all are taken
+  auto a = f.push("room:a", "noreply", "{}");
+  auto b = f.push("room:a", "noreply", "{}");
+  auto c = f.push("room:a", "noreply", "{}");
+  CHECK(f.peer.take_sent().size() == 3);
+  CHECK_FALSE(c->has_value());
+  // two waiting for a topic not joined yet fill the bound; a third is refused
+  f.join("room:later");
+  auto w1 = f.push("room:later", "echo", "{}");
+  auto w2 = f.push("room:later", "echo", "{}");
+  auto w3 = f.push("room:later", "echo", "{}");
+  REQUIRE(w3->has_value());
+  CHECK((*w3)->error() == make_error(push_errc::outbox_full));
+  CHECK_FALSE(w1->has_value());
+  CHECK_FALSE(w2->has_value());
+  (void) id;
+}
+
+TEST_CASE("a push that never left says why: not joined, join refused, not connected, "
+          "stopped",
+          "[connection]") {
+  auto reason_of = [](const std::shared_ptr<std::optional<caf::expected<std::string>>>& r) {
+    REQUIRE(r->has_value());
+    REQUIRE_FALSE(**r);
+    CHECK((*r)->error() == make_error(push_errc::never_sent));
+    return response_of((*r)->error());
+  };
+  SECTION("not joined") {
+    tree f;
+    f.joined();
+    auto p = f.push("room:never", "echo", "{}", 1s);
+    f.t.advance(1s);
+    CHECK(reason_of(p) == R"({"reason":"not_joined"})");
+  }
+  SECTION("join refused") {
+    tree f;
+    f.join("room:x");
+    auto id = f.peer.latest();
+    f.peer.open(id);
+    f.peer.say(id, reply("1", "1", "room:x", "error", R"({"reason":"unauthorized"})"));
+    auto p = f.push("room:x", "echo", "{}", 300ms); // before the first rejoin try
+    f.t.advance(300ms);
+    CHECK(reason_of(p) == R"({"reason":"join_refused"})");
+  }
+  SECTION("not connected") {
+    tree f;
+    f.join("room:a"); // the socket never opens
+    auto p = f.push("room:a", "echo", "{}", 1s);
+    f.t.advance(1s);
+    CHECK(reason_of(p) == R"({"reason":"not_connected"})");
+  }
+}

@@ -306,7 +306,7 @@ namespace {
 /// Runs the restart scenario: 200 pushes in flight when the server goes
 /// (`how`), then it comes back on the same port.
 template <class GoDown>
-void restart_with_pushes_in_flight(GoDown go_down) {
+void restart_with_pushes_in_flight(GoDown go_down, bool log_complete) {
   joined_client j;
   auto& [peer, c, q, endpoint] = j;
   constexpr auto deadline = 4s;
@@ -326,8 +326,10 @@ void restart_with_pushes_in_flight(GoDown go_down) {
   for (auto& r : *batch.results) {
     INFO("push " << r.id << ": " << outcome_of(c, *r.outcome));
     CHECK(r.at - batch.sent_at < deadline + 2s); // none hangs past its deadline
-    if (*r.outcome)
+    if (*r.outcome && log_complete)
       CHECK(handled.count(r.id) == 1);
+    else if (*r.outcome) // a killed server may not have written its last lines
+      CHECK(handled.count(r.id) <= 1);
     else if (r.outcome->error() == make_error(push_errc::never_sent))
       CHECK(handled.count(r.id) == 0);
   }
@@ -341,13 +343,13 @@ void restart_with_pushes_in_flight(GoDown go_down) {
 TEST_CASE("a server stopped by SIGTERM with 200 pushes in flight: every push gets "
           "one outcome by its deadline, none reported unsent was handled",
           "[scenario]") {
-  restart_with_pushes_in_flight([](peer_server& peer) { peer.stop(); });
+  restart_with_pushes_in_flight([](peer_server& peer) { peer.stop(); }, true);
 }
 
 TEST_CASE("a server killed (SIGKILL) with 200 pushes in flight: every push gets one "
           "outcome by its deadline, none reported unsent was handled",
           "[scenario]") {
-  restart_with_pushes_in_flight([](peer_server& peer) { peer.kill_hard(); });
+  restart_with_pushes_in_flight([](peer_server& peer) { peer.kill_hard(); }, false);
 }
 
 // -- the wire, frame by frame --------------------------------------------------------
