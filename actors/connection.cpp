@@ -160,6 +160,7 @@ void go_down(self_ptr self, drop_cause cause, std::optional<caf::timespan> retry
   }
   emit(self, reconnect_scheduled{d.attempt, d.delay, std::string{to_string(cause)},
                                  d.outage});
+  st.retry_cause = cause;
   self->delayed_send(self, d.delay, retry_atom::value, ++st.retry_token);
 }
 
@@ -363,6 +364,8 @@ void on_net_event(self_ptr self, bool woke) {
   if (st.user_disconnected || st.cfg.offline)
     return;
   if (st.current == 0 && !st.opening) {
+    if (st.retry_cause == drop_cause::auth)
+      return; // refused credentials wait their slow retry out
     ++st.retry_token; // the pending retry timer is void
     st.backoff.restart_curve();
     connect(self);

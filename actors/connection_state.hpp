@@ -101,6 +101,9 @@ struct connection_state {
   bool user_disconnected = false;
   bool heartbeat_wanted = false; ///< the heartbeat should tick on `current`
   uint64_t retry_token = 0;      ///< matches the one pending retry timer
+  /// Why the pending retry waits: a network change or wake sends it at once,
+  /// except after refused credentials (a new route does not renew them).
+  std::optional<protocol::drop_cause> retry_cause;
 
   std::map<std::string, topic_state> topics; ///< what the consumer joined
   protocol::ack_table acks;

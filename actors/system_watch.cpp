@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "protocol/network_change.hpp"
 #include "protocol/suspend_detector.hpp"
 
 namespace tether::detail {
@@ -33,36 +34,36 @@ int open_netlink() {
     return -1;
   sockaddr_nl addr{};
   addr.nl_family = AF_NETLINK;
-  addr.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+  addr.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
+                   | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     ::close(fd);
     return -1;
   }
+  // Ask for every link's state now: the answer (a dump) seeds the filter,
+  // so that later messages are judged against what was there.
+  struct {
+    nlmsghdr header;
+    rtgenmsg body;
+  } request{};
+  request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtgenmsg));
+  request.header.nlmsg_type = RTM_GETLINK;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.body.rtgen_family = AF_UNSPEC;
+  [[maybe_unused]] auto sent = ::send(fd, &request, request.header.nlmsg_len, 0);
   return fd;
 }
 
-/// Reads every pending netlink message; true if any was a link or address
-/// change.
-bool drain_netlink(int fd) {
+/// Reads every pending netlink message; true if any was a real network
+/// change (protocol/network_change.hpp says which are).
+bool drain_netlink(int fd, protocol::network_change_filter& filter) {
   alignas(nlmsghdr) char buf[8192];
   bool changed = false;
   for (;;) {
     auto n = ::recv(fd, buf, sizeof(buf), 0);
     if (n <= 0)
       return changed;
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
-         h = NLMSG_NEXT(h, n)) {
-      switch (h->nlmsg_type) {
-        case RTM_NEWLINK:
-        case RTM_DELLINK:
-        case RTM_NEWADDR:
-        case RTM_DELADDR:
-          changed = true;
-          break;
-        default:
-          break;
-      }
-    }
+    changed = filter.read(buf, static_cast<size_t>(n)) || changed;
   }
 }
 
@@ -85,6 +86,7 @@ system_watch::~system_watch() {
 
 void system_watch::run() {
   protocol::suspend_detector detector;
+  protocol::network_change_filter network;
   detector.observe(read_clock(CLOCK_MONOTONIC), read_clock(CLOCK_BOOTTIME));
   for (;;) {
     pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {netlink_fd_, POLLIN, 0}};
@@ -93,7 +95,7 @@ void system_watch::run() {
       return;
     if (fds[0].revents != 0)
       return; // asked to stop
-    if (netlink_fd_ >= 0 && (fds[1].revents & POLLIN) && drain_netlink(netlink_fd_))
+    if (netlink_fd_ >= 0 && (fds[1].revents & POLLIN) && drain_netlink(netlink_fd_, network))
       notify_(false);
     if (detector.observe(read_clock(CLOCK_MONOTONIC), read_clock(CLOCK_BOOTTIME)))
       notify_(true);

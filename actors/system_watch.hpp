@@ -1,7 +1,8 @@
 #pragma once
 // Internal: watches the machine for the two events after which every
 // waiting reconnect should go at once (seed 004): a network change (Linux
-// netlink: links and addresses appearing or going) and a wake from suspend
+// netlink: a link going up or down, an address or default route added or
+// removed; protocol/network_change.hpp) and a wake from suspend
 // (CLOCK_BOOTTIME running ahead of CLOCK_MONOTONIC). One thread per
 // runtime; it only calls `notify`, never touches actor state.
 

@@ -426,6 +426,21 @@ TEST_CASE("a network change sends a waiting reconnect at once and restarts the c
   CHECK(f.log->lines.back() == "reconnecting 1 1000ms connect_error");
 }
 
+TEST_CASE("a network change or a wake never cuts short the slow retry after refused "
+          "credentials",
+          "[tree][network]") {
+  tree f;
+  f.peer.fail(f.peer.latest(), transport_errc::auth_refused, 403);
+  CHECK(f.log->lines.back() == "reconnecting 1 60000ms auth");
+  auto attempts = f.peer.state().opened.size();
+  caf::anon_send(f.runtime, net_event_atom::value, false);
+  caf::anon_send(f.runtime, net_event_atom::value, true);
+  f.t.run();
+  CHECK(f.peer.state().opened.size() == attempts); // new credentials take a minute, not a route
+  f.t.advance(60s);
+  CHECK(f.peer.state().opened.size() == attempts + 1);
+}
+
 TEST_CASE("after a wake-up an open socket is replaced at once, after a network change "
           "it is kept",
           "[tree][network]") {
