@@ -21,6 +21,9 @@ using protocol::drop_cause;
 /// most once a second, since it only needs to know "recently".
 constexpr auto activity_resolution = std::chrono::seconds{1};
 
+/// How often, at most, the consumer is told of dropped frames of one reason.
+constexpr auto drop_report_interval = std::chrono::seconds{1};
+
 // -- small sends ----------------------------------------------------------------
 
 /// Sends a control frame (join, leave) with a fresh ref on the current
@@ -290,13 +293,43 @@ void note_activity(self_ptr self) {
   }
 }
 
+/// A server frame no event carries: counted, and told to the consumer at
+/// most once per second per reason (frame_dropped with the count), so a
+/// server flooding bad frames cannot flood the consumer.
+void drop_frame(self_ptr self, const std::string& reason, std::string detail) {
+  auto& tally = self->state.drops[reason];
+  ++tally.total;
+  tally.detail = std::move(detail);
+  if (tally.window_open) {
+    ++tally.untold;
+    return;
+  }
+  tally.window_open = true;
+  emit(self, frame_dropped{reason, tally.detail, 1});
+  self->delayed_send(self, drop_report_interval, drop_window_atom::value, reason);
+}
+
+/// A reason's window ends: what was dropped in it is told now.
+void end_drop_window(self_ptr self, const std::string& reason) {
+  auto& tally = self->state.drops[reason];
+  if (tally.untold == 0) {
+    tally.window_open = false;
+    return;
+  }
+  emit(self, frame_dropped{reason, tally.detail, tally.untold});
+  tally.untold = 0;
+  self->delayed_send(self, drop_report_interval, drop_window_atom::value, reason);
+}
+
 void on_received(self_ptr self, socket_received& msg) {
   auto& st = self->state;
   if (msg.id != st.current)
     return; // from a superseded socket
   auto decoded = st.codec.decode(msg.bytes, msg.kind);
-  if (!decoded)
-    return; // a bad frame is dropped; it never crashes the connection
+  if (!decoded) { // a bad frame is dropped, and told; it never crashes the connection
+    drop_frame(self, "undecodable", std::string{protocol::to_string(decoded.error())});
+    return;
+  }
   auto& f = *decoded;
   using protocol::server_route;
   auto route = protocol::route_from_server(f);
@@ -314,7 +347,11 @@ void on_received(self_ptr self, socket_received& msg) {
   if (!ours && route != server_route::reply && route != server_route::unhandled) {
     // Replies stay: they are matched by refs this client made (a push's
     // reply may come after its topic was left).
-    ++st.foreign_frames;
+    drop_frame(self, "foreign_topic", f.topic);
+    return;
+  }
+  if (route != server_route::reply && route != server_route::unhandled && stale(st, f)) {
+    drop_frame(self, "stale_join_ref", f.topic); // an earlier join's (Phoenix drops them too)
     return;
   }
   switch (route) {
@@ -333,24 +370,19 @@ void on_received(self_ptr self, socket_received& msg) {
       break;
     }
     case server_route::channel_error:
-      if (stale(st, f))
-        break;
       emit(self, channel_errored{f.topic});
       schedule_rejoin(self, f.topic);
       break;
     case server_route::channel_close:
-      if (stale(st, f))
-        break;
       emit(self, channel_closed{f.topic});
       forget_topic(self, f.topic);
       break;
     case server_route::channel_message:
-      if (stale(st, f))
-        break;
       emit(self, message_received{f.topic, f.event, f.payload});
       break;
     default:
-      break; // unhandled: nothing for us on that frame
+      drop_frame(self, "unhandled", f.topic + " " + f.event);
+      break;
   }
 }
 
@@ -431,7 +463,7 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
                          const caf::error& reason) {
     // unreachable: the system is shutting down and nothing refers to it.
     if (consumer && !sup::is_clean_exit(reason) && reason != caf::exit_reason::unreachable)
-      caf::anon_send(consumer, disconnected{"connection ended: " + sys.render(reason)});
+      caf::anon_send(consumer, event{disconnected{"connection ended: " + sys.render(reason)}});
   });
   if (st.links.endpoint) // the restart-safe handle now leads here
     self->send(st.links.endpoint, attach_atom::value,
@@ -538,6 +570,7 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       schedule_rejoin(self, topic);
     },
     [self](sweep_atom) { sweep_acks(self); },
+    [self](drop_window_atom, std::string& reason) { end_drop_window(self, reason); },
     [self](rejoin_atom, socket_id socket, std::string& topic) {
       auto& st = self->state;
       auto i = st.topics.find(topic);

@@ -12,7 +12,7 @@ using self_ptr = connection_pointer;
 template <class Event>
 void emit(self_ptr self, Event ev) {
   if (self->state.links.consumer) // untyped: the embedder's actor of any kind
-    caf::anon_send(self->state.links.consumer, std::move(ev));
+    caf::anon_send(self->state.links.consumer, event{std::move(ev)});
 }
 
 // -- connection_push.cpp ------------------------------------------------------

@@ -27,6 +27,7 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using join_tmo_atom = caf::atom_constant<caf::atom("join_tmo")>;
 using sweep_atom = caf::atom_constant<caf::atom("ack_sweep")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
+using drop_window_atom = caf::atom_constant<caf::atom("drop_win")>;
 
 /// The connection's full interface: the public one (the endpoint delegates
 /// to it), the transport's socket events, its later siblings announcing
@@ -42,7 +43,8 @@ using connection_impl = connection_actor::extend<
   caf::reacts_to<rtt_atom, socket_id, caf::timespan>, caf::reacts_to<net_event_atom, bool>,
   caf::reacts_to<retry_atom, uint64_t>,
   caf::reacts_to<join_tmo_atom, socket_id, std::string, std::string>,
-  caf::reacts_to<sweep_atom>, caf::reacts_to<rejoin_atom, socket_id, std::string>>;
+  caf::reacts_to<sweep_atom>, caf::reacts_to<rejoin_atom, socket_id, std::string>,
+  caf::reacts_to<drop_window_atom, std::string>>;
 
 /// The siblings and outside actors a connection is started with.
 struct connection_links {
@@ -123,10 +125,14 @@ struct connection_state {
   std::unordered_map<std::string, sender_slot> senders;
   std::unordered_map<caf::actor_addr, std::string> sender_topics; ///< monitored
   uint64_t offline_ids = 0;
-  /// Frames dropped because they name a topic the consumer has not joined
-  /// (a server cannot make the client join, error or close a topic it
-  /// never asked for). Reported to the consumer with issue 11's item 6.
-  uint64_t foreign_frames = 0;
+  /// Server frames no event carried, by reason (frame_dropped).
+  struct drop_tally {
+    uint64_t total = 0;       ///< since the connection started
+    uint64_t untold = 0;      ///< dropped in the open window, not told yet
+    bool window_open = false; ///< told within the last report interval
+    std::string detail;       ///< the latest one's
+  };
+  std::map<std::string, drop_tally> drops;
   bool stopping = false; ///< the connection is ending: what is left resolves now
 
   protocol::backoff backoff;

@@ -76,7 +76,7 @@ void persist_topics(self_ptr self) {
   record.topics = st.topics;
   caf::error err = loaded ? st.cfg.store->save(st.cfg.profile, record) : loaded.error();
   if (err && st.cfg.consumer)
-    caf::anon_send(st.cfg.consumer, storage_failed{self->system().render(err)});
+    caf::anon_send(st.cfg.consumer, event{storage_failed{self->system().render(err)}});
 }
 
 void attach(self_ptr self, connection_actor conn) {

@@ -10,6 +10,19 @@ namespace {
 constexpr caf::atom_value push_category = caf::atom("tether_psh");
 }
 
+const std::array<std::string_view, std::variant_size_v<event>> event_names = {
+  "connected",       "topic_joined",   "join_failed",         "message_received",
+  "channel_errored", "channel_closed", "disconnected",        "reconnect_scheduled",
+  "reconnect_abandoned", "peer_dead",  "peer_status",         "heartbeat_answered",
+  "stopped",         "storage_failed", "frame_dropped",
+};
+
+std::optional<push_errc> push_error_code(const caf::error& err) {
+  if (err.category() != push_category)
+    return std::nullopt;
+  return static_cast<push_errc>(err.code());
+}
+
 caf::error make_error(push_errc code, std::string response) {
   if (response.empty())
     return {static_cast<uint8_t>(code), push_category};

@@ -1,12 +1,20 @@
 #pragma once
 // What a connection tells its consumer, one struct per event (past tense,
-// as Slipstream names them). The consumer is any actor the embedder names;
-// it is never linked to the tree, so a crash in the tree reaches it only as
-// one of these events.
+// as Slipstream names them), all carried as one message type, `event`, a
+// variant of them. The consumer is any actor the embedder names; it is
+// never linked to the tree, so a crash in the tree reaches it only as one
+// of these events. A consumer that visits `event` without a catch-all does
+// not compile when an event is added that it does not handle; tetherd and
+// the testing kit do so (docs/architecture.md, "Events").
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/timespan.hpp>
@@ -166,6 +174,45 @@ typename Inspector::result_type inspect(Inspector& f, peer_status& x) {
   return f(caf::meta::type_name("peer_status"), x.response);
 }
 
+/// Frames from the server that did not reach the consumer as events:
+/// `reason` is "undecodable" (not a frame; `detail` names the codec error),
+/// "unhandled" (a frame of no route, e.g. an unknown phx_ event; `detail`
+/// is its event) or "foreign_topic" (a topic the client has not joined;
+/// `detail` is the topic). Told at most once per second per reason:
+/// `count` is how many were dropped since the last time it was told.
+struct frame_dropped {
+  std::string reason;
+  std::string detail;
+  uint64_t count = 1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, frame_dropped& x) {
+  return f(caf::meta::type_name("frame_dropped"), x.reason, x.detail, x.count);
+}
+
+/// Every event a tree tells its consumer, as one message.
+using event = std::variant<connected, topic_joined, join_failed, message_received,
+                           channel_errored, channel_closed, disconnected,
+                           reconnect_scheduled, reconnect_abandoned, peer_dead, peer_status,
+                           heartbeat_answered, stopped, storage_failed, frame_dropped>;
+
+/// The events' names, in the variant's order: the one name table that the
+/// testing kit, tetherd's event stream and docs/architecture.md use.
+extern const std::array<std::string_view, std::variant_size_v<event>> event_names;
+
+inline std::string_view event_name(const event& e) noexcept {
+  return event_names[e.index()];
+}
+
+/// For visiting an `event` with one lambda per alternative.
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
 /// Why a push did not resolve ok (the error's context holds the server's
 /// response where there is one).
 enum class push_errc : uint8_t {
@@ -182,7 +229,13 @@ const char* to_string(push_errc code);
 
 void add_push_error_category(caf::actor_system_config& cfg);
 
-/// The server's response carried by a `rejected` push error ("" otherwise).
+/// The server's response carried by a `rejected` push error, or the reason
+/// of a `never_sent` one ("" otherwise).
 std::string response_of(const caf::error& err);
 
+/// The push_errc of `err`, if it is a push error.
+std::optional<push_errc> push_error_code(const caf::error& err);
+
 } // namespace tether
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::event)

@@ -125,7 +125,7 @@ void release(self_ptr self, const caf::actor_addr& tree, const std::string& reas
     return;
   self->send_exit(entry->second.endpoint, caf::exit_reason::user_shutdown);
   if (entry->second.consumer)
-    caf::anon_send(entry->second.consumer, stopped{reason});
+    caf::anon_send(entry->second.consumer, event{stopped{reason}});
   st.profiles.erase(entry);
 }
 

@@ -101,17 +101,20 @@ struct event_counts {
 };
 
 caf::actor spawn_counter(caf::actor_system& sys, event_counts& counts) {
-  return sys.spawn([&counts](caf::event_based_actor* self) -> caf::behavior {
-    self->set_default_handler(caf::drop);
-    return {
-      [&](topic_joined&) { counts.add("joined"); },
-      [&](connected&) { counts.add("connected"); },
-      [&](disconnected&) { counts.add("disconnected"); },
-      [&](reconnect_scheduled& e) {
-        std::lock_guard<std::mutex> guard{counts.mtx};
-        counts.attempts.push_back(clock_type::now() + e.delay);
-      },
-    };
+  return sys.spawn([&counts]() -> caf::behavior {
+    return {[&](event& e) {
+      std::visit(overloaded{
+                   [&](topic_joined&) { counts.add("joined"); },
+                   [&](connected&) { counts.add("connected"); },
+                   [&](disconnected&) { counts.add("disconnected"); },
+                   [&](reconnect_scheduled& r) {
+                     std::lock_guard<std::mutex> guard{counts.mtx};
+                     counts.attempts.push_back(clock_type::now() + r.delay);
+                   },
+                   [](auto&) {}, // the rest are not measured
+                 },
+                 e);
+    }};
   });
 }
 

@@ -18,10 +18,12 @@ int main(int argc, char** argv) {
   profile_config profile;
   profile.profile = "demo";
   profile.connection.url = argc > 1 ? argv[1] : "ws://127.0.0.1:4000/socket/websocket";
-  profile.consumer = sys.spawn([](caf::event_based_actor* consumer) -> caf::behavior {
-    consumer->set_default_handler(caf::drop); // the events this one ignores
-    return {[](topic_joined& e) { std::cout << "joined " << e.topic << "\n"; },
-            [](disconnected& e) { std::cout << "down: " << e.cause << "\n"; }};
+  profile.consumer = sys.spawn([]() -> caf::behavior {
+    return {[](event& e) { // every event is one message: visit what matters
+      std::visit(overloaded{[](topic_joined& j) { std::cout << "joined " << j.topic << "\n"; },
+                            [](disconnected& d) { std::cout << "down: " << d.cause << "\n"; },
+                            [](auto&) {}}, e);
+    }};
   });
   auto fail = [&](caf::error& err) { std::cout << "failed: " << sys.render(err) << "\n"; };
   int status = 1;

@@ -8,6 +8,8 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/events.hpp"
+
 namespace caf {
 class actor_system;
 }
@@ -18,6 +20,9 @@ struct event_log {
   std::vector<std::string> lines;
   size_t count(const std::string& prefix) const;
 };
+
+/// An event as one line ("joined room:a", "reconnecting 2 2000ms auth").
+std::string describe(const event& e);
 
 caf::actor spawn_recording_consumer(caf::actor_system& sys,
                                     std::shared_ptr<event_log> log);

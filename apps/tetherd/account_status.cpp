@@ -85,17 +85,13 @@ struct event_writer {
   void operator()(const storage_failed& e) {
     str(w, "detail", e.detail);
   }
+  void operator()(const frame_dropped& e) {
+    str(w, "reason", e.reason);
+    str(w, "detail", e.detail);
+    w.Key("count");
+    w.Uint64(e.count);
+  }
 };
-
-const char* type_of(const tree_event& e) {
-  static constexpr const char* names[] = {
-    "connected",    "joined",      "join_failed",       "message",
-    "channel_error", "channel_closed", "disconnected",  "reconnecting",
-    "reconnect_abandoned", "peer_dead", "peer_status",  "heartbeat",
-    "stopped",      "storage_failed"};
-  static_assert(std::size(names) == std::variant_size_v<tree_event>);
-  return names[e.index()];
-}
 
 } // namespace
 
@@ -174,6 +170,9 @@ void fold_event(account_status& s, const tree_event& e) {
     }
     void operator()(const storage_failed&) {
     }
+    void operator()(const frame_dropped& e) {
+      s.frames_dropped += e.count;
+    }
   };
   std::visit(folder{s}, e);
 }
@@ -201,6 +200,8 @@ std::string to_json(const std::string& name, const account_status& s) {
   else
     w.Null();
   str(w, "last_cause", s.last_cause);
+  w.Key("frames_dropped");
+  w.Uint64(s.frames_dropped);
   w.Key("topics");
   w.StartObject();
   for (auto& [topic, state] : s.topics) {
@@ -217,8 +218,9 @@ std::string event_json(const std::string& account, const tree_event& e) {
   writer w{buf};
   w.StartObject();
   str(w, "account", account);
-  w.Key("type");
-  w.String(type_of(e));
+  w.Key("type"); // the event's name from the one table (actors/events.hpp)
+  auto type = event_name(e);
+  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
   std::visit(event_writer{w}, e);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};

@@ -12,11 +12,8 @@
 
 namespace tether::daemon {
 
-/// Every event a tree sends its consumer.
-using tree_event
-  = std::variant<connected, topic_joined, join_failed, message_received, channel_errored,
-                 channel_closed, disconnected, reconnect_scheduled, reconnect_abandoned,
-                 peer_dead, peer_status, heartbeat_answered, stopped, storage_failed>;
+/// Every event a tree sends its consumer (actors/events.hpp).
+using tree_event = tether::event;
 
 enum class account_state : uint8_t {
   connecting,   ///< started, no socket yet
@@ -42,6 +39,7 @@ struct account_status {
   uint64_t reconnects = 0;
   std::optional<int64_t> rtt_us; ///< last heartbeat round trip
   std::string last_cause;        ///< why the last socket went down
+  uint64_t frames_dropped = 0;   ///< server frames no event carried (frame_dropped)
   std::map<std::string, std::string> topics; ///< topic -> joined / failed / errored / closed
   bool offline = false;
 };

@@ -66,21 +66,12 @@ std::string render(self_ptr self, const caf::error& err) {
 caf::actor spawn_forwarder(caf::actor_system& sys, daemon_actor daemon, std::string account,
                            uint64_t generation) {
   return sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    auto fwd = [=](auto& e) {
-      self->send(daemon, account_event{account, generation, tree_event{std::move(e)}});
-    };
-    self->set_default_handler(caf::drop);
     self->monitor(daemon); // ends with the daemon
     self->set_down_handler([self](caf::down_msg&) { self->quit(); });
-    return {
-      [fwd](connected& e) { fwd(e); },          [fwd](topic_joined& e) { fwd(e); },
-      [fwd](join_failed& e) { fwd(e); },        [fwd](message_received& e) { fwd(e); },
-      [fwd](channel_errored& e) { fwd(e); },    [fwd](channel_closed& e) { fwd(e); },
-      [fwd](disconnected& e) { fwd(e); },       [fwd](reconnect_scheduled& e) { fwd(e); },
-      [fwd](reconnect_abandoned& e) { fwd(e); }, [fwd](peer_dead& e) { fwd(e); },
-      [fwd](peer_status& e) { fwd(e); },        [fwd](heartbeat_answered& e) { fwd(e); },
-      [fwd](stopped& e) { fwd(e); },            [fwd](storage_failed& e) { fwd(e); },
-    };
+    // Every event is one message type: none can be dropped here unseen.
+    return {[=](event& e) {
+      self->send(daemon, account_event{account, generation, std::move(e)});
+    }};
   });
 }
 
@@ -222,6 +213,12 @@ void on_account_event(self_ptr self, account_event& ev) {
     st.opts.log->info("connected", {{"account", ev.account}});
   } else if (auto* f = std::get_if<storage_failed>(&ev.event)) {
     st.opts.log->warn("storage failed", {{"account", ev.account}, {"detail", f->detail}});
+  } else if (auto* d = std::get_if<frame_dropped>(&ev.event)) {
+    // already at most once a second per reason (the connection's own limit)
+    st.opts.log->warn("frames dropped", {{"account", ev.account},
+                                         {"reason", d->reason},
+                                         {"detail", d->detail},
+                                         {"count", std::to_string(d->count)}});
   }
   if (st.opts.api)
     st.opts.api->publish(ev.account, event_json(ev.account, ev.event));
@@ -235,8 +232,8 @@ api_response ok_json(std::string body = R"({"ok":true})") {
 
 /// A push's outcome as HTTP: the server's reply, or what stopped it.
 api_response push_failure(self_ptr self, const caf::error& err, std::string& outcome) {
-  if (err.category() == caf::atom("tether_psh")) {
-    auto code = static_cast<push_errc>(err.code());
+  if (auto code_of = push_error_code(err)) {
+    auto code = *code_of;
     outcome = to_string(code);
     auto response = response_of(err);
     switch (code) {

@@ -535,7 +535,29 @@ TEST_CASE("frames for a topic the client has not joined are dropped: a server ca
   f.t.advance(1min); // past every rejoin step
   for (auto& frame : f.peer.take_sent())
     CHECK(frame.find("evil:") == std::string::npos);
-  CHECK(f.log->lines == lines{"connected", "joined room:a"});
+  // told, not acted on: the first at once, the rest of that second together
+  CHECK(f.log->lines
+        == lines{"connected", "joined room:a", "dropped foreign_topic evil:x x1",
+                 "dropped foreign_topic evil:w x3"});
+}
+
+TEST_CASE("undecodable and unhandled frames are told to the consumer, at most once a "
+          "second per reason, with how many",
+          "[connection]") {
+  tree f;
+  auto id = f.joined();
+  f.peer.say(id, "not json");
+  f.peer.say(id, R"(["1",null,"room:a"])");
+  f.peer.say(id, R"(["1",null,"room:a","phx_mystery",{}])");
+  CHECK(f.log->lines
+        == lines{"connected", "joined room:a", "dropped undecodable malformed_json x1",
+                 "dropped unhandled room:a phx_mystery x1"});
+  f.t.advance(1s); // the second undecodable frame is told when its window ends
+  CHECK(f.log->lines.back() == "dropped undecodable wrong_arity x1");
+  f.t.advance(1s);
+  f.peer.say(id, "still not json"); // a new window: told at once
+  CHECK(f.log->lines.back() == "dropped undecodable malformed_json x1");
+  CHECK(f.log->count("dropped") == 4);
 }
 
 TEST_CASE("one refused heartbeat does not stop the heartbeat: the next tick goes out "

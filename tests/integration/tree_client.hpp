@@ -17,6 +17,7 @@
 #include "actors/events.hpp"
 #include "actors/runtime.hpp"
 #include "testing/hub_process.hpp"
+#include "testing/recording_consumer.hpp"
 
 namespace tether::testing {
 
@@ -67,27 +68,7 @@ private:
 inline caf::actor spawn_queue_consumer(caf::actor_system& sys,
                                        std::shared_ptr<event_queue> q) {
   return sys.spawn([q]() -> caf::behavior {
-    return {
-      [q](connected&) { q->push("connected"); },
-      [q](topic_joined& e) { q->push("joined " + e.topic); },
-      [q](join_failed& e) { q->push("join_failed " + e.topic + " " + e.response); },
-      [q](message_received& e) {
-        q->push("message " + e.topic + " " + e.event + " " + e.payload);
-      },
-      [q](channel_errored& e) { q->push("errored " + e.topic); },
-      [q](channel_closed& e) { q->push("closed " + e.topic); },
-      [q](disconnected& e) { q->push("disconnected " + e.cause); },
-      [q](reconnect_scheduled& e) {
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(e.delay).count();
-        q->push("reconnecting " + e.cause + " " + std::to_string(ms) + "ms");
-      },
-      [q](heartbeat_answered&) { q->push("heartbeat_answered"); },
-      [q](reconnect_abandoned&) { q->push("gave_up"); },
-      [q](peer_dead&) { q->push("peer_dead"); },
-      [q](peer_status& e) { q->push("peer_status " + e.response); },
-      [q](stopped& e) { q->push("stopped " + e.reason); },
-      [q](storage_failed& e) { q->push("storage_failed " + e.detail); },
-    };
+    return {[q](event& e) { q->push(describe(e)); }};
   });
 }
 

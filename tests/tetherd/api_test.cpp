@@ -95,7 +95,7 @@ TEST_CASE("an account's state follows its tree's events", "[tetherd]") {
   CHECK(s.state == account_state::stopped);
   CHECK(to_json("a", s).find(R"("state":"stopped")") != std::string::npos);
   CHECK(event_json("a", message_received{"room:a", "news", R"({"x":1})"})
-        == R"({"account":"a","type":"message","topic":"room:a","event":"news","payload":{"x":1}})");
+        == R"({"account":"a","type":"message_received","topic":"room:a","event":"news","payload":{"x":1}})");
 }
 
 TEST_CASE("metrics render as Prometheus text: states, counters, a cumulative "

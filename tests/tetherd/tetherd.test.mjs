@@ -185,11 +185,11 @@ test('the event stream sends NDJSON lines, filtered by account', async () => {
       assert.equal((await d.api('POST', `/accounts/${name}/join`, { topic: 'room:s' })).status, 200);
     await d.until('bob', (a) => a.topics['room:s'] === 'joined');
     const end = Date.now() + 5000;
-    while (!lines.some((l) => l.type === 'joined') && Date.now() < end)
+    while (!lines.some((l) => l.type === 'topic_joined') && Date.now() < end)
       await new Promise((r) => setTimeout(r, 20));
-    const joined = lines.filter((l) => l.type === 'joined');
+    const joined = lines.filter((l) => l.type === 'topic_joined');
     assert.equal(joined.length, 1);
-    assert.deepEqual(joined[0], { account: 'alice', type: 'joined', topic: 'room:s', response: {} });
+    assert.deepEqual(joined[0], { account: 'alice', type: 'topic_joined', topic: 'room:s', response: {} });
     assert.ok(lines.every((l) => l.account === 'alice'));
     ws.close();
     await d.stop();
