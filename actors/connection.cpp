@@ -37,7 +37,7 @@ void send_control(self_ptr self, MakeFrame make, Bind bind) {
       auto& st = self->state;
       if (socket != st.current || !st.open)
         return; // the socket went: the join is redone on the next one
-      auto bytes = st.codec.encode(make(ref));
+      auto bytes = make(st.codec, ref);
       if (!bytes)
         return;
       bind(ref);
@@ -63,10 +63,8 @@ void send_join(self_ptr self, const std::string& name) {
   auto socket = st.current;
   send_control(
     self,
-    [name, params](const std::string& ref) {
-      // A join uses its own ref as join_ref (Phoenix).
-      return protocol::frame{ref, ref, name, "phx_join", params,
-                             protocol::payload_format::json, {}};
+    [name, params](protocol::codec& codec, const std::string& ref) {
+      return codec.encode_join(ref, name, params); // its own ref as join_ref
     },
     [self, name, socket](const std::string& ref) {
       auto& st = self->state;
@@ -83,9 +81,8 @@ void send_join(self_ptr self, const std::string& name) {
 void send_leave(self_ptr self, const std::string& topic, const std::string& join_ref) {
   send_control(
     self,
-    [topic, join_ref](const std::string& ref) {
-      return protocol::frame{join_ref, ref, topic, "phx_leave", "{}",
-                             protocol::payload_format::json, {}};
+    [topic, join_ref](protocol::codec& codec, const std::string& ref) {
+      return codec.encode_leave(join_ref, ref, topic);
     },
     [](const std::string&) {});
 }

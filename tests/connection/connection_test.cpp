@@ -160,20 +160,33 @@ TEST_CASE("the heartbeat starts after the join reply, takes a fresh ref per "
   CHECK(f.log->lines == lines{"connected", "joined room:a"});
 }
 
-TEST_CASE("the dynamic heartbeat ticks fast while there is activity",
+TEST_CASE("the dynamic heartbeat ticks fast while there is activity and decays to the "
+          "slow interval after the window, on a live socket",
           "[connection]") {
   connection_config cfg;
   cfg.heartbeat.fast = 1s;
   cfg.heartbeat.window = 15min;
   tree f{cfg};
   auto id = f.joined(); // the join reply itself is activity
-  f.t.advance(1s);
-  CHECK(f.peer.take_sent().size() == 1);
-  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
-  f.t.advance(16min); // quiet for longer than the window ...
-  f.peer.take_sent();
-  f.t.advance(29s); // ... so the interval is back to 30 s
-  CHECK(f.peer.take_sent().empty());
+  // Answer every heartbeat (replies are not activity), second by second,
+  // and note when each one left.
+  std::vector<int> sent_at;
+  for (int second = 1; second <= 17 * 60; ++second) {
+    f.t.advance(1s);
+    for (auto& frame : f.peer.take_sent()) {
+      REQUIRE(frame.find(R"("phoenix","heartbeat")") != std::string::npos);
+      sent_at.push_back(second);
+      auto ref = frame.substr(8, frame.find('"', 8) - 8); // [null,"REF",...
+      f.peer.say(id, reply("null", ref, "phoenix", "ok"));
+    }
+  }
+  CHECK(f.log->count("peer_dead") == 0);
+  CHECK(f.peer.live_sockets() == 1); // the socket is alive all along
+  REQUIRE(sent_at.size() > 3);
+  CHECK(sent_at[1] - sent_at[0] == 1); // fast while the join was recent
+  auto last = sent_at.size() - 1;
+  CHECK(sent_at[last] - sent_at[last - 1] == 30); // slow after the window
+  CHECK(sent_at[last - 1] > 15 * 60);
 }
 
 TEST_CASE("a peer that stops answering heartbeats is declared dead after the "
