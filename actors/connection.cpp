@@ -333,7 +333,7 @@ void on_received(self_ptr self, socket_received& msg) {
   if (route == server_route::heartbeat_reply) {
     // Never reaches the consumer as a message; peer state does (seed 004).
     if (f.ref && st.liveness)
-      self->send(st.liveness, pong_atom::value, st.current, *f.ref);
+      self->send(st.liveness, pong_atom::value, st.current, *f.ref, msg.arrived);
     auto reply = protocol::parse_reply(f);
     if (reply && reply->response != "{}")
       emit(self, peer_status{reply->response});

@@ -55,7 +55,7 @@ void tick(self_ptr self, uint64_t run) {
       if (!bytes)
         return;
       // Liveness hears of the ping first: the pong cannot arrive before it.
-      self->send(st.liveness, ping_sent_atom::value, socket, ref);
+      self->send(st.liveness, ping_sent_atom::value, socket, ref, self->clock().now());
       self->request(st.transport, caf::infinite, send_atom::value, socket, false,
                     std::move(*bytes))
         .then([](caf::ok_atom) {},

@@ -37,14 +37,15 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
         // answered stays, since that is the peer's, not the socket's.
         st.judge.on_new_socket();
       },
-      [self](ping_sent_atom, socket_id socket, std::string& nonce) {
+      [self](ping_sent_atom, socket_id socket, std::string& nonce,
+             caf::actor_clock::time_point sent_at) {
         auto& st = self->state;
         // Pings overlap when the timeout exceeds the interval: the one
         // already out stays the one judged.
         if (socket != st.socket || st.judge.awaiting())
           return;
         auto now = self->clock().now();
-        st.ping_at = now;
+        st.ping_at = sent_at; // round trips run from the hand-off, not from here
         auto check_at = st.judge.on_ping(nonce, now);
         self->delayed_send(self, check_at - now, check_atom::value, socket, nonce);
       },
@@ -52,12 +53,13 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
         if (socket == self->state.socket)
           self->state.judge.on_void(nonce);
       },
-      [self](pong_atom, socket_id socket, std::string& nonce) {
+      [self](pong_atom, socket_id socket, std::string& nonce,
+             caf::actor_clock::time_point arrived) {
         // A mismatched or late pong proves nothing about the ping out.
         auto& st = self->state;
         if (socket == st.socket && st.judge.on_pong(nonce))
           self->send(st.connection, rtt_atom::value, socket,
-                     caf::timespan{self->clock().now() - st.ping_at});
+                     std::max(caf::timespan{arrived - st.ping_at}, caf::timespan{0}));
       },
       [self](activity_atom, socket_id socket) {
         if (socket == self->state.socket)

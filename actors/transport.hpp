@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/actor_clock.hpp>
+
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
@@ -66,6 +68,10 @@ struct socket_received {
   socket_id id;
   protocol::wire_kind kind;
   std::string bytes;
+  /// When the message came off the socket (the transport's stamp, on the
+  /// clock actors use): round trips are measured from it, not from when an
+  /// actor got to the message.
+  caf::actor_clock::time_point arrived{};
 };
 
 /// The end of a socket that had opened. Code 1006 when no close frame came.

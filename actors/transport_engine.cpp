@@ -326,7 +326,8 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
                                              : protocol::wire_kind::text;
         std::string message;
         message.swap(rec.inbound);
-        caf::anon_send(rec.owner, socket_received{rec.id, kind, std::move(message)});
+        caf::anon_send(rec.owner, socket_received{rec.id, kind, std::move(message),
+                                                  caf::actor_clock::clock_type::now()});
       }
       return 0;
     }

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include <caf/actor_clock.hpp>
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -43,10 +44,12 @@ using liveness_actor = caf::typed_actor<
   caf::reacts_to<watch_atom, socket_id>,
   // Told before the ping's frame reaches the transport, so that its pong,
   // which travels transport -> connection -> liveness, can never overtake it.
-  caf::reacts_to<ping_sent_atom, socket_id, std::string>,
+  // The time is when the heartbeat handed the frame to the transport.
+  caf::reacts_to<ping_sent_atom, socket_id, std::string, caf::actor_clock::time_point>,
   // The ping's frame never left (the send failed): nothing to judge.
   caf::reacts_to<ping_void_atom, socket_id, std::string>,
-  caf::reacts_to<pong_atom, socket_id, std::string>,
+  // The time is when the reply came off the socket (the transport's stamp).
+  caf::reacts_to<pong_atom, socket_id, std::string, caf::actor_clock::time_point>,
   caf::reacts_to<activity_atom, socket_id>>;
 
 /// What liveness tells the connection: the peer is dead, or a ping was

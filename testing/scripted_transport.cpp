@@ -103,7 +103,12 @@ void scripted_peer::open(socket_id id) {
 }
 
 void scripted_peer::say(socket_id id, const std::string& text) {
-  caf::anon_send(owner_of(id), socket_received{id, protocol::wire_kind::text, text});
+  say_arrived(id, text, t_.now());
+}
+
+void scripted_peer::say_arrived(socket_id id, const std::string& text,
+                                caf::actor_clock::time_point arrived) {
+  caf::anon_send(owner_of(id), socket_received{id, protocol::wire_kind::text, text, arrived});
   t_.run();
 }
 

@@ -69,6 +69,9 @@ public:
 
   void open(socket_id id);
   void say(socket_id id, const std::string& text);
+  /// The same, for a frame that came off the wire at `arrived` (earlier
+  /// than now: the connection was busy when it came).
+  void say_arrived(socket_id id, const std::string& text, caf::actor_clock::time_point arrived);
   void close(socket_id id, uint16_t code = 1000);
   void fail(socket_id id, transport_errc why, int http_status = 0,
             int retry_after_s = -1);

@@ -247,6 +247,22 @@ TEST_CASE("with report_heartbeats the consumer learns each heartbeat's round "
   CHECK(f.log->lines.back() == "rtt 250ms");
 }
 
+TEST_CASE("a heartbeat's round trip runs from when it was handed to the socket to when "
+          "its reply came off the wire",
+          "[connection]") {
+  connection_config cfg;
+  cfg.report_heartbeats = true;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(30s); // heartbeat "2" leaves now
+  auto sent = f.t.now();
+  f.t.advance(250ms);
+  // the reply arrived 200 ms after the heartbeat left; the connection only
+  // gets to it 50 ms later
+  f.peer.say_arrived(id, reply("null", "2", "phoenix", "ok"), sent + 200ms);
+  CHECK(f.log->lines.back() == "rtt 200ms");
+}
+
 TEST_CASE("a heartbeat the transport refuses is not held against the peer",
           "[connection]") {
   connection_config cfg;
