@@ -501,3 +501,44 @@ TEST_CASE("a push with an idempotency key carries it, and a retry while it is in
                                              caf::timespan{0}, idempotency_key{"k"});
   CHECK(not_object->error() == make_error(push_errc::invalid_payload));
 }
+
+TEST_CASE("inside a real tree, a stop ends the heartbeat, then liveness, then the "
+          "socket and the connection, then the ref counter",
+          "[tree]") {
+  // The close order of seed 000, as docs/architecture.md states it: nothing
+  // ticks on a socket being closed, and refs outlive every user of them.
+  tree f;
+  f.joined();
+  auto tree_sup = f.t.request<caf::actor>(caf::actor_cast<detail::runtime_impl>(f.runtime),
+                                          detail::tree_of_atom::value, std::string{"test"});
+  REQUIRE(tree_sup);
+  REQUIRE(*tree_sup);
+  auto children = f.t.request<std::vector<sup::child_info>>(
+    caf::actor_cast<sup::supervisor_actor>(**tree_sup), sup::which_atom::value);
+  REQUIRE(children);
+  REQUIRE(*children);
+  // each child's end, with how many sockets the transport had closed by then
+  auto ends = std::make_shared<std::vector<std::pair<std::string, size_t>>>();
+  for (auto& c : **children)
+    if (c.handle)
+      c.handle->attach_functor([ends, id = c.id, &peer = f.peer](const caf::error&) {
+        ends->emplace_back(id, peer.state().closed.size());
+      });
+  REQUIRE(f.t.request<caf::ok_atom>(f.runtime, stop_atom::value, std::string{"test"}));
+  f.t.run();
+  auto position = [&](const std::string& id) {
+    for (size_t i = 0; i < ends->size(); ++i)
+      if ((*ends)[i].first == id)
+        return i;
+    FAIL("no end recorded for " << id);
+    return size_t{0};
+  };
+  auto hb = position("heartbeat"), lv = position("liveness");
+  auto conn = position("connection"), refs = position("ref_counter");
+  CHECK(hb < lv);
+  CHECK(lv < conn);
+  CHECK(conn < refs);
+  CHECK((*ends)[hb].second == 0); // the socket was still open when the heartbeat ended
+  CHECK((*ends)[lv].second == 0);
+  CHECK((*ends)[refs].second == 1); // and closed before the ref counter went
+}
