@@ -693,3 +693,20 @@ TEST_CASE("a push that never left says why: not joined, join refused, not connec
     CHECK(reason_of(p) == R"({"reason":"not_connected"})");
   }
 }
+
+TEST_CASE("heartbeats keep a steady cadence counted from each emit, however late the "
+          "replies come",
+          "[connection]") {
+  connection_config cfg;
+  cfg.liveness.timeout = 10s;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(30s); // heartbeat "2" at 30 s
+  CHECK(f.peer.take_sent().size() == 1);
+  f.t.advance(8s);
+  f.peer.say(id, reply("null", "2", "phoenix", "ok")); // answered 8 s late
+  f.t.advance(22s - 1ms);
+  CHECK(f.peer.take_sent().empty());
+  f.t.advance(1ms); // 60 s: 30 s after the emit, not after the reply
+  CHECK(f.peer.take_sent() == lines{R"([null,"3","phoenix","heartbeat",{}])"});
+}

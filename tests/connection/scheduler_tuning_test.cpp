@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include <caf/all.hpp>
+#include <caf/policy/work_stealing.hpp>
+#include <caf/scheduler/coordinator.hpp>
 
 #include "actors/runtime.hpp"
 
@@ -24,8 +26,18 @@ TEST_CASE("socket-friendly scheduling polls without sleeping, then waits to be "
     CHECK(caf::get_or(cfg, "work-stealing.moderate-sleep-duration", caf::timespan{1})
           == caf::timespan{0});
   }
-  SECTION("an actor system starts with it") {
+  SECTION("the running scheduler's workers use it") {
+    // Read back from the workers themselves, not from the config: this is
+    // what CAF's work-stealing loop polls and sleeps by.
     caf::actor_system sys{cfg};
-    CHECK(sys.scheduler().num_workers() > 0);
+    using coordinator = caf::scheduler::coordinator<caf::policy::work_stealing>;
+    auto* ws = dynamic_cast<coordinator*>(&sys.scheduler());
+    REQUIRE(ws != nullptr);
+    REQUIRE(sys.scheduler().num_workers() > 0);
+    for (size_t i = 0; i < sys.scheduler().num_workers(); ++i) {
+      auto& moderate = ws->worker_by_id(i)->data().strategies[1];
+      CHECK(moderate.sleep_duration.count() == 0);
+      CHECK(moderate.attempts == 5000);
+    }
   }
 }
