@@ -191,11 +191,30 @@ typename Inspector::result_type inspect(Inspector& f, frame_dropped& x) {
   return f(caf::meta::type_name("frame_dropped"), x.reason, x.detail, x.count);
 }
 
+/// A supervisor of the profile's tree reported a failure, as OTP's
+/// supervisor reports it (sup::supervisor_report): `supervisor` is
+/// "profile:<name>" or "profile:<name>/senders", `context` is
+/// child_terminated, start_error, shutdown_error or shutdown (the tree gave
+/// up), `child` the child's id, `reason` its exit reason or start error.
+struct supervisor_reported {
+  std::string supervisor;
+  std::string context;
+  std::string child;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, supervisor_reported& x) {
+  return f(caf::meta::type_name("supervisor_reported"), x.supervisor, x.context, x.child,
+           x.reason);
+}
+
 /// Every event a tree tells its consumer, as one message.
 using event = std::variant<connected, topic_joined, join_failed, message_received,
                            channel_errored, channel_closed, disconnected,
                            reconnect_scheduled, reconnect_abandoned, peer_dead, peer_status,
-                           heartbeat_answered, stopped, storage_failed, frame_dropped>;
+                           heartbeat_answered, stopped, storage_failed, frame_dropped,
+                           supervisor_reported>;
 
 /// The events' names, in the variant's order: the one name table that the
 /// testing kit, tetherd's event stream and docs/architecture.md use.

@@ -5,6 +5,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include "actors/events.hpp"
+
 #include "actors/connection_state.hpp"
 #include "actors/heartbeat.hpp"
 #include "actors/liveness.hpp"
@@ -33,6 +35,15 @@ caf::expected<caf::actor> started(const Handle& h) {
   return caf::actor_cast<caf::actor>(h);
 }
 
+/// Turns the tree's supervisor reports into consumer events, rendered with
+/// the system's error names. Runs inside the reporting supervisor.
+sup::report_fn tell_consumer(caf::actor_system& sys, caf::actor consumer) {
+  return [&sys, consumer](const sup::supervisor_report& r) {
+    caf::anon_send(consumer, event{supervisor_reported{r.supervisor, sup::to_string(r.context),
+                                                       r.child_id, sys.render(r.reason)}});
+  };
+}
+
 } // namespace
 
 sup::child_spec profile_tree_spec(profile_config cfg, transport_actor transport,
@@ -42,7 +53,8 @@ sup::child_spec profile_tree_spec(profile_config cfg, transport_actor transport,
   ctx->endpoint = std::move(endpoint);
   auto flags = cfg.restart_intensity;
   flags.strategy = sup::restart_strategy::rest_for_one;
-  auto name = cfg.profile;
+  auto name = "profile:" + cfg.profile;
+  flags.name = name;
   ctx->cfg = std::move(cfg);
   std::vector<sup::child_spec> children{
     sup::worker("registry",
@@ -79,16 +91,30 @@ sup::child_spec profile_tree_spec(profile_config cfg, transport_actor transport,
                   return started(hb);
                 }),
     sup::child_spec{"senders",
-                    [ctx](caf::actor_system& sys) {
-                      auto senders = sup::spawn_dynamic_supervisor(sys);
+                    [ctx, name](caf::actor_system& sys) {
+                      sup::dynamic_supervisor_flags senders_flags;
+                      senders_flags.name = name + "/senders";
+                      senders_flags.report = tell_consumer(sys, ctx->cfg.consumer);
+                      auto senders = sup::spawn_dynamic_supervisor(sys, senders_flags);
                       caf::anon_send(ctx->connection, attach_atom::value, senders);
                       return started(senders);
                     },
                     sup::restart_type::permanent, sup::shutdown_policy::infinity(),
                     sup::child_type::supervisor},
   };
-  return sup::supervisor_child("profile:" + name, flags, std::move(children),
-                               sup::restart_type::temporary);
+  // supervisor_child, with the report hook bound to the system it runs in.
+  sup::child_spec spec;
+  spec.id = name;
+  spec.start = [ctx, flags, children = std::move(children)](
+                 caf::actor_system& sys) -> caf::expected<caf::actor> {
+    auto f = flags;
+    f.report = tell_consumer(sys, ctx->cfg.consumer);
+    return started(sup::spawn_supervisor(sys, f, children));
+  };
+  spec.restart = sup::restart_type::temporary;
+  spec.shutdown = sup::shutdown_policy::infinity();
+  spec.type = sup::child_type::supervisor;
+  return spec;
 }
 
 } // namespace tether::detail

@@ -12,6 +12,7 @@ using terminate_atom = caf::atom_constant<caf::atom("terminate")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using delete_atom = caf::atom_constant<caf::atom("delete")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using get_spec_atom = caf::atom_constant<caf::atom("get_spec")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using unregister_atom = caf::atom_constant<caf::atom("unregist")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;

@@ -35,8 +35,10 @@ const char* to_string(supervision_errc code) {
       return "already_registered";
     case supervision_errc::shutting_down:
       return "shutting_down";
-    case supervision_errc::invalid_child_spec:
-      return "invalid_child_spec";
+    case supervision_errc::missing_start:
+      return "missing_start";
+    case supervision_errc::clean_shutdown:
+      return "clean_shutdown";
   }
   return "unknown_supervision_error";
 }
@@ -61,9 +63,15 @@ caf::actor holder_of(const caf::error& err) {
   return {};
 }
 
+caf::error clean_shutdown(caf::message detail) {
+  return make_error(supervision_errc::clean_shutdown, std::move(detail));
+}
+
 bool is_clean_exit(const caf::error& reason) {
   return !reason || reason == caf::exit_reason::normal
-         || reason == caf::exit_reason::user_shutdown;
+         || reason == caf::exit_reason::user_shutdown
+         || (reason.category() == supervision_category
+             && reason.code() == static_cast<uint8_t>(supervision_errc::clean_shutdown));
 }
 
 } // namespace tether::sup

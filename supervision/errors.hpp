@@ -39,8 +39,12 @@ enum class supervision_errc : uint8_t {
   already_registered,
   /// A deferred request was dropped because the supervisor is going down.
   shutting_down,
-  /// A child spec without a start function.
-  invalid_child_spec,
+  /// A child spec without a start function (OTP's missing_start).
+  missing_start,
+  /// A clean stop that carries a detail, OTP's {shutdown, Term}: a transient
+  /// child that exits with it is not restarted. Build it with
+  /// `clean_shutdown(detail)`.
+  clean_shutdown,
 };
 
 /// The category atom under which these errors travel (at most 10 chars).
@@ -60,8 +64,12 @@ void add_supervision_error_category(caf::actor_system_config& cfg);
 /// or an invalid handle when the error carries none.
 caf::actor holder_of(const caf::error& err);
 
-/// True for the exit reasons OTP treats as a clean stop (normal, shutdown):
-/// a transient child that exits with one of them is not restarted.
+/// An exit reason that stops cleanly and says why (OTP's {shutdown, Term}).
+caf::error clean_shutdown(caf::message detail);
+
+/// True for the exit reasons OTP treats as a clean stop: normal,
+/// user_shutdown (OTP's shutdown) and clean_shutdown (OTP's {shutdown, _}).
+/// A transient child that exits with one of them is not restarted.
 bool is_clean_exit(const caf::error& reason);
 
 } // namespace tether::sup

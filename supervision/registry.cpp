@@ -45,7 +45,7 @@ void drop_name(self_ptr self, const std::string& key) {
 caf::error try_register(self_ptr self, const std::string& key,
                         const caf::actor& holder) {
   if (!holder)
-    return make_error(supervision_errc::invalid_child_spec,
+    return make_error(supervision_errc::missing_start,
                       caf::make_message(key));
   auto& st = self->state;
   if (auto i = st.holders.find(key); i != st.holders.end())

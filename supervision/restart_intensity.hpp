@@ -1,13 +1,19 @@
 #pragma once
 // OTP restart intensity as a pure value: at most `max_restarts` restarts
-// within any window of `period`. Time is a parameter, so it runs on the
-// actor clock in production and on virtual time in tests.
+// within `period`, counted the way supervisor.erl counts them. Time is a
+// parameter, so it runs on the actor clock in production and on virtual time
+// in tests.
+//
+// OTP keeps each restart's time in whole seconds of the monotonic clock and
+// forgets a restart R only once R < Now - Period (add_restart/3). A window
+// of period P therefore spans between P and P + 1 seconds of real time:
+// with period 1, restarts 1.1 s apart can still be "within" it
+// (docs/supervision.md, "Restart intensity").
 
 #include <chrono>
 #include <cstddef>
-#include <list>
-
-#include <caf/timespan.hpp>
+#include <cstdint>
+#include <deque>
 
 namespace tether::sup {
 
@@ -17,13 +23,12 @@ public:
 
   restart_intensity() = default;
 
-  restart_intensity(int max_restarts, caf::timespan period)
+  restart_intensity(int max_restarts, std::chrono::seconds period)
     : max_restarts_(max_restarts), period_(period) {
   }
 
   /// Records a restart at `now`. Returns false when this restart exceeds the
-  /// intensity, i.e. the supervisor must give up. Restarts older than
-  /// `period` are forgotten; one exactly `period` old still counts (OTP).
+  /// intensity, i.e. the supervisor must give up.
   bool add_restart(time_point now);
 
   /// Restarts currently inside the window ending at the last recorded one.
@@ -33,8 +38,8 @@ public:
 
 private:
   int max_restarts_ = 3;
-  caf::timespan period_{std::chrono::seconds{5}};
-  std::list<time_point> restarts_; // oldest first
+  std::chrono::seconds period_{5};
+  std::deque<int64_t> restarts_; // whole seconds, oldest first
 };
 
 } // namespace tether::sup

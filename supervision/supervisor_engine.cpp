@@ -53,6 +53,15 @@ size_t child_table::index_of(uint64_t key) const {
   return children.size();
 }
 
+void child_table::move_to_back(uint64_t key) {
+  auto i = index_of(key);
+  if (i + 1 >= children.size())
+    return;
+  auto rec = std::move(children[i]);
+  children.erase(children.begin() + static_cast<std::ptrdiff_t>(i));
+  children.push_back(std::move(rec));
+}
+
 void child_table::erase(uint64_t key) {
   auto i = index_of(key);
   if (i < children.size())
@@ -86,12 +95,23 @@ void run_or_defer(self_ptr self, deferred_work work) {
     work.run();
 }
 
-void begin(self_ptr self, std::deque<step> steps, operation::done_fn done) {
+void begin(self_ptr self, std::deque<step> steps, operation::done_fn done,
+           bool report_start_errors) {
   auto& st = self->state;
   st.op.emplace();
   st.op->steps = std::move(steps);
   st.op->done = std::move(done);
+  st.op->report_start_errors = report_start_errors;
   advance(self);
+}
+
+void report(self_ptr self, report_context ctx, const child_record& c,
+            caf::error reason) {
+  auto& st = self->state;
+  if (!st.report)
+    return;
+  st.report(supervisor_report{st.sup_name, ctx, c.spec.id, c.last_actor,
+                              std::move(reason)});
 }
 
 namespace {
@@ -124,7 +144,7 @@ void forget_if_transient_record(self_ptr self, uint64_t key) {
 
 caf::expected<caf::actor> invoke_start(self_ptr self, const child_spec& spec) {
   if (!spec.start)
-    return make_error(supervision_errc::invalid_child_spec,
+    return make_error(supervision_errc::missing_start,
                       caf::make_message(spec.id));
   // A throwing start function is the child's failure, never the supervisor's.
   try {
@@ -139,16 +159,25 @@ caf::expected<caf::actor> invoke_start(self_ptr self, const child_spec& spec) {
 
 /// Starts one child; returns an error if its start failed. A nested
 /// supervisor leaves the operation waiting for its `ready` reply.
+/// A start of `c` failed with `err` (the child's own error): reported when
+/// the operation says so, and returned as child_start_failed.
+caf::error start_failed(self_ptr self, child_record& c, const caf::error& err) {
+  if (self->state.op && self->state.op->report_start_errors)
+    report(self, report_context::start_error, c, err);
+  return make_error(supervision_errc::child_start_failed,
+                    caf::make_message(c.spec.id, err));
+}
+
 caf::error start_child(self_ptr self, child_record& c) {
   auto res = invoke_start(self, c.spec);
   if (!res)
-    return make_error(supervision_errc::child_start_failed,
-                      caf::make_message(c.spec.id, res.error()));
+    return start_failed(self, c, res.error());
   c.restarting = false;
   c.pending_exit.reset();
   if (!*res) // OTP's `ignore`: nothing runs, the spec stays
     return caf::none;
   c.handle = std::move(*res);
+  c.last_actor = c.handle.address();
   self->monitor(c.handle);
   if (c.spec.type == child_type::supervisor) {
     auto& op = *self->state.op;
@@ -168,15 +197,13 @@ caf::error start_child(self_ptr self, child_record& c) {
         return;
       }
       auto* child = st.table->by_key(key);
-      std::string id = child ? child->spec.id : std::string{};
-      if (child) {
-        self->demonitor(child->handle);
-        child->handle = nullptr;
+      if (!child) {
+        finish(self, make_error(supervision_errc::child_start_failed), key);
+        return;
       }
-      finish(self,
-             make_error(supervision_errc::child_start_failed,
-                        caf::make_message(id, err)),
-             key);
+      self->demonitor(child->handle);
+      child->handle = nullptr;
+      finish(self, start_failed(self, *child, err), key);
     };
     self
       ->request(caf::actor_cast<ready_actor>(c.handle), caf::infinite,
@@ -185,6 +212,22 @@ caf::error start_child(self_ptr self, child_record& c) {
             [on_reply](caf::error& err) { on_reply(err); });
   }
   return caf::none;
+}
+
+/// OTP do_terminate/2: a child asked to stop that ended with any reason but
+/// the one it was asked for is reported (shutdown_error); a normal exit of
+/// a child that is not permanent is fine.
+void report_unexpected_stop(self_ptr self, const child_record& c,
+                            const caf::error& reason) {
+  auto expected = c.spec.shutdown.how == shutdown_policy::kind::brutal_kill
+                    ? caf::exit_reason::kill
+                    : caf::exit_reason::user_shutdown;
+  if (reason == expected)
+    return;
+  bool normal = !reason || reason == caf::exit_reason::normal;
+  if (normal && c.spec.restart != restart_type::permanent)
+    return;
+  report(self, report_context::shutdown_error, c, reason);
 }
 
 /// Asks one child to stop per its shutdown policy; the operation then waits
@@ -221,6 +264,11 @@ void advance(self_ptr self) {
       continue;
     if (s.what == step::kind::stop) {
       if (!c->handle) {
+        if (c->pending_exit) { // it ended before its turn: OTP's monitor_child
+          auto reason = std::move(*c->pending_exit);
+          c->pending_exit.reset();
+          report_unexpected_stop(self, *c, reason);
+        }
         forget_if_transient_record(self, s.key);
         continue;
       }
@@ -280,18 +328,23 @@ static std::deque<step> restart_plan(self_ptr self, uint64_t key) {
 void restart(self_ptr self, uint64_t key) {
   auto& st = self->state;
   if (!st.intensity.add_restart(self->clock().now())) {
-    shutdown(self, make_error(supervision_errc::reached_max_restart_intensity));
+    auto reason = make_error(supervision_errc::reached_max_restart_intensity);
+    if (auto* c = st.table->by_key(key))
+      report(self, report_context::shutdown, *c, reason);
+    shutdown(self, reason);
     return;
   }
-  begin(self, restart_plan(self, key),
-        [self](const caf::error& err, uint64_t failed) {
-          if (!err)
-            return;
-          if (auto* c = self->state.table->by_key(failed)) {
-            c->restarting = true;
-            self->send(self, retry_atom::value, failed);
-          }
-        });
+  begin(
+    self, restart_plan(self, key),
+    [self](const caf::error& err, uint64_t failed) {
+      if (!err)
+        return;
+      if (auto* c = self->state.table->by_key(failed)) {
+        c->restarting = true;
+        self->send(self, retry_atom::value, failed);
+      }
+    },
+    true);
 }
 
 static void on_child_exit(self_ptr self, uint64_t key,
@@ -302,6 +355,10 @@ static void on_child_exit(self_ptr self, uint64_t key,
     return;
   c->handle = nullptr;
   auto policy = c->spec.restart;
+  // OTP reports every exit it would restart a permanent child for, and every
+  // unclean exit of the others (do_restart/3).
+  if (policy == restart_type::permanent || !is_clean_exit(reason))
+    report(self, report_context::child_terminated, *c, reason);
   bool again = policy == restart_type::permanent
                || (policy == restart_type::transient && !is_clean_exit(reason));
   if (!again) {
@@ -309,6 +366,8 @@ static void on_child_exit(self_ptr self, uint64_t key,
       st.table->erase(key);
     return;
   }
+  if (st.dynamic) // which lists dynamic children in their actors' start order
+    st.table->move_to_back(key);
   restart(self, key);
 }
 
@@ -328,20 +387,22 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     c->handle = nullptr;
     if (op.waiting_ready) { // a nested supervisor died while starting
       op.waiting_ready = false;
-      finish(self,
-             make_error(supervision_errc::child_start_failed,
-                        caf::make_message(c->spec.id, dm.reason)),
-             key);
+      finish(self, start_failed(self, *c, dm.reason), key);
       return;
     }
     op.token = 0; // disarm the shutdown timer
+    report_unexpected_stop(self, *c, dm.reason);
     forget_if_transient_record(self, key);
     advance(self);
     return;
   }
   c->handle = nullptr;
-  if (has_pending_stop(op, key))
-    return; // about to be stopped anyway: its own death saves the step
+  if (has_pending_stop(op, key)) {
+    // About to be stopped anyway: its own death saves the step, which then
+    // reports the reason it ended with.
+    c->pending_exit = dm.reason;
+    return;
+  }
   // Handle the exit once the operation is over; the record remembers it so a
   // later step can neither wait on nor stop the dead actor.
   c->pending_exit = dm.reason;

@@ -15,9 +15,14 @@ namespace tether::sup::detail {
 void run_or_defer(supervisor_pointer self, deferred_work work);
 
 /// Starts an operation; `done` runs when its last step completed or a start
-/// step failed (with that child's key).
+/// step failed (with that child's key). With `report_start_errors`, a failed
+/// start is also reported (start_error).
 void begin(supervisor_pointer self, std::deque<step> steps,
-           operation::done_fn done);
+           operation::done_fn done, bool report_start_errors = false);
+
+/// Tells the owner's report hook, if any (OTP's report_error/4).
+void report(supervisor_pointer self, report_context ctx, const child_record& c,
+            caf::error reason);
 
 /// OTP restart/2 for one child: count it against the intensity, restart per
 /// strategy, retry a failed start through the mailbox.

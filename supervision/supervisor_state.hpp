@@ -2,6 +2,7 @@
 // Internal: the state of the supervisor engine (supervisor.cpp). Not part of
 // the public API; tests may inspect it.
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <list>
@@ -37,6 +38,8 @@ using supervisor_impl = caf::typed_actor<
   caf::replies_to<terminate_atom, caf::actor>::with<ok_atom>,
   caf::replies_to<restart_atom, std::string>::with<caf::actor>,
   caf::replies_to<delete_atom, std::string>::with<ok_atom>,
+  caf::replies_to<get_spec_atom, std::string>::with<child_spec>,
+  caf::replies_to<start_atom, caf::message>::with<caf::actor>,
   caf::reacts_to<escalate_atom, uint64_t>, caf::reacts_to<retry_atom, uint64_t>>;
 
 struct child_record {
@@ -45,6 +48,7 @@ struct child_record {
   caf::actor handle;                  ///< valid while running
   bool restarting = false;            ///< a failed restart awaits its retry
   std::optional<caf::error> pending_exit; ///< died mid-operation, not yet handled
+  caf::actor_addr last_actor;         ///< the latest actor, for reports
 };
 
 /// Children in start order. Shared with the supervisor's exit functor, which
@@ -57,6 +61,7 @@ struct child_table {
   child_record* by_addr(const caf::actor_addr& addr);
   size_t index_of(uint64_t key) const;
   void erase(uint64_t key);
+  void move_to_back(uint64_t key);
 };
 
 /// One unit of an operation: start or stop a child.
@@ -73,6 +78,10 @@ struct operation {
   done_fn done;
   caf::actor_addr waiting_for; ///< the child the current step waits on
   bool waiting_ready = false;  ///< waits for a nested supervisor's `ready`
+  /// A failed start is reported (start_error): true while starting the
+  /// initial children and restarting, false for a start the caller asked
+  /// for and is told about (OTP reports only the former).
+  bool report_start_errors = false;
   uint64_t token = 0;          ///< matches the current timer / ready reply
 };
 
@@ -87,8 +96,12 @@ struct engine_config {
   bool dynamic = false;
   restart_strategy strategy = restart_strategy::one_for_one;
   int max_restarts = default_max_restarts;
-  caf::timespan max_period{default_max_period};
+  std::chrono::seconds max_period{default_max_period};
   std::optional<size_t> max_children;
+  std::string name;
+  report_fn report;
+  /// Set for a template supervisor (dynamic too).
+  std::optional<child_template> tmpl;
   std::vector<child_spec> children;
 };
 
@@ -96,6 +109,9 @@ struct supervisor_state {
   bool dynamic = false;
   restart_strategy strategy = restart_strategy::one_for_one;
   std::optional<size_t> max_children;
+  std::string sup_name; ///< flags.name, for reports
+  report_fn report;
+  std::optional<child_template> tmpl;
   restart_intensity intensity;
   std::shared_ptr<child_table> table = std::make_shared<child_table>();
   uint64_t next_key = 1;

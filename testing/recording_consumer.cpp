@@ -16,6 +16,14 @@ size_t event_log::count(const std::string& prefix) const {
   return n;
 }
 
+std::vector<std::string> event_log::with_prefix(const std::string& prefix) const {
+  std::vector<std::string> out;
+  for (auto& line : lines)
+    if (line.rfind(prefix, 0) == 0)
+      out.push_back(line);
+  return out;
+}
+
 std::string describe(const event& e) {
   auto ms = [](caf::timespan d) {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count())
@@ -43,6 +51,9 @@ std::string describe(const event& e) {
       [ms](const heartbeat_answered& e) { return "rtt " + ms(e.rtt); },
       [](const stopped& e) { return "stopped " + e.reason; },
       [](const storage_failed& e) { return "storage_failed " + e.detail; },
+      [](const supervisor_reported& e) {
+        return "supervisor " + e.supervisor + " " + e.context + " " + e.child + " " + e.reason;
+      },
       [](const frame_dropped& e) {
         return "dropped " + e.reason + " " + e.detail + " x" + std::to_string(e.count);
       },

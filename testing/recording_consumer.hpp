@@ -19,6 +19,8 @@ namespace tether::testing {
 struct event_log {
   std::vector<std::string> lines;
   size_t count(const std::string& prefix) const;
+  /// The lines that begin with `prefix`, in order.
+  std::vector<std::string> with_prefix(const std::string& prefix) const;
 };
 
 /// An event as one line ("joined room:a", "reconnecting 2 2000ms auth").

@@ -85,6 +85,12 @@ struct event_writer {
   void operator()(const storage_failed& e) {
     str(w, "detail", e.detail);
   }
+  void operator()(const supervisor_reported& e) {
+    str(w, "supervisor", e.supervisor);
+    str(w, "context", e.context);
+    str(w, "child", e.child);
+    str(w, "reason", e.reason);
+  }
   void operator()(const frame_dropped& e) {
     str(w, "reason", e.reason);
     str(w, "detail", e.detail);
@@ -173,6 +179,10 @@ void fold_event(account_status& s, const tree_event& e) {
     void operator()(const frame_dropped& e) {
       s.frames_dropped += e.count;
     }
+    void operator()(const supervisor_reported& e) {
+      if (e.context == "child_terminated")
+        ++s.child_terminations;
+    }
   };
   std::visit(folder{s}, e);
 }
@@ -202,6 +212,8 @@ std::string to_json(const std::string& name, const account_status& s) {
   str(w, "last_cause", s.last_cause);
   w.Key("frames_dropped");
   w.Uint64(s.frames_dropped);
+  w.Key("child_terminations");
+  w.Uint64(s.child_terminations);
   w.Key("topics");
   w.StartObject();
   for (auto& [topic, state] : s.topics) {

@@ -40,6 +40,7 @@ struct account_status {
   std::optional<int64_t> rtt_us; ///< last heartbeat round trip
   std::string last_cause;        ///< why the last socket went down
   uint64_t frames_dropped = 0;   ///< server frames no event carried (frame_dropped)
+  uint64_t child_terminations = 0; ///< child_terminated reports of its tree (crashes, most then restarted)
   std::map<std::string, std::string> topics; ///< topic -> joined / failed / errored / closed
   bool offline = false;
 };

@@ -202,7 +202,7 @@ void on_account_event(self_ptr self, account_event& ev) {
     return;
   auto& entry = i->second;
   fold_event(entry.status, ev.event);
-  st.counters.count(ev.event);
+  st.counters.count(ev.account, ev.event);
   if (std::holds_alternative<stopped>(ev.event)) {
     entry.endpoint.reset(); // the tree gave up (restart intensity): the profile is free
     st.opts.log->error("account's tree stopped",
@@ -213,6 +213,12 @@ void on_account_event(self_ptr self, account_event& ev) {
     st.opts.log->info("connected", {{"account", ev.account}});
   } else if (auto* f = std::get_if<storage_failed>(&ev.event)) {
     st.opts.log->warn("storage failed", {{"account", ev.account}, {"detail", f->detail}});
+  } else if (auto* r = std::get_if<supervisor_reported>(&ev.event)) {
+    st.opts.log->warn("supervisor report", {{"account", ev.account},
+                                            {"supervisor", r->supervisor},
+                                            {"context", r->context},
+                                            {"child", r->child},
+                                            {"reason", r->reason}});
   } else if (auto* d = std::get_if<frame_dropped>(&ev.event)) {
     // already at most once a second per reason (the connection's own limit)
     st.opts.log->warn("frames dropped", {{"account", ev.account},

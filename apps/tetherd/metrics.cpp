@@ -59,8 +59,10 @@ void histogram::render(std::string& out, const std::string& name) const {
   out += name + "_count " + std::to_string(count_) + "\n";
 }
 
-void metrics::count(const tree_event& e) {
+void metrics::count(const std::string& account, const tree_event& e) {
   ++events;
+  if (auto* r = std::get_if<supervisor_reported>(&e))
+    ++supervisor_reports[{account, r->context, r->child}];
   if (std::holds_alternative<reconnect_scheduled>(e))
     ++reconnects;
   if (auto* hb = std::get_if<heartbeat_answered>(&e))
@@ -81,6 +83,15 @@ std::string render_prometheus(const metrics& m,
   }
   header(out, "tether_reconnects_total", "counter", "Reconnect attempts scheduled.");
   out += "tether_reconnects_total " + std::to_string(m.reconnects) + "\n";
+  header(out, "tether_supervisor_reports_total", "counter",
+         "Supervisor reports (OTP's) by account, context and child; "
+         "child_terminated counts a child's restarts.");
+  for (auto& [key, n] : m.supervisor_reports) {
+    auto& [account, context, child] = key;
+    out += "tether_supervisor_reports_total{account=\"" + label(account) + "\",context=\""
+           + label(context) + "\",child=\"" + label(child) + "\"} " + std::to_string(n)
+           + "\n";
+  }
   header(out, "tether_heartbeat_rtt_seconds", "histogram",
          "Round trip of answered heartbeats.");
   m.heartbeat_rtt.render(out, "tether_heartbeat_rtt_seconds");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 
 #include "apps/tetherd/account_status.hpp"
 
@@ -35,9 +36,12 @@ struct metrics {
   uint64_t pushes_in_flight = 0; ///< API pushes not answered yet
   uint64_t events = 0;
   uint64_t api_requests = 0;
+  /// Supervisor reports by account, context and child: a child's
+  /// child_terminated count is how often its tree restarted it.
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> supervisor_reports;
 
   /// Folds an account's event into the counters.
-  void count(const tree_event& e);
+  void count(const std::string& account, const tree_event& e);
 };
 
 /// The Prometheus text exposition (version 0.0.4) of the counters, the

@@ -100,7 +100,10 @@ TEST_CASE("a crashed connection restarts, rejoins with fresh refs and the handle
   REQUIRE(ok->has_value());
   f.peer.take_sent();
   crash(f, current_connection(f));
-  CHECK(f.log->lines.back().rfind("disconnected connection ended", 0) == 0);
+  CHECK(f.log->count("disconnected connection ended") == 1);
+  // the tree's supervisor reported the crash, as OTP's does
+  CHECK(f.log->with_prefix("supervisor ")
+        == lines{"supervisor profile:test child_terminated connection exit_reason(kill)"});
   // the dead connection's socket is closed; the new connection opens another
   CHECK(f.peer.state().closed.back().first == first);
   REQUIRE(f.peer.state().opened.size() == 2);
@@ -156,6 +159,11 @@ TEST_CASE("crashes beyond the restart intensity stop the profile, and no other",
   }
   REQUIRE(f.log->lines.back().rfind("stopped ", 0) == 0);
   CHECK(f.log->lines.back().find("reached_max_restart_intensity") != std::string::npos);
+  // every crash was reported, then the tree giving up
+  auto reports = f.log->with_prefix("supervisor ");
+  REQUIRE(reports.size() == 5);
+  CHECK(reports.back()
+        == "supervisor profile:test shutdown connection reached_max_restart_intensity");
   auto gone = f.t.request<connection_actor>(f.runtime, whereis_atom::value,
                                             std::string{"test"});
   CHECK(gone->error().code() == static_cast<uint8_t>(runtime_errc::not_running));

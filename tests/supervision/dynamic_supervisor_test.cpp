@@ -22,8 +22,17 @@ TEST_CASE("a dynamic supervisor starts, lists and terminates children",
   auto r = t.request<ok_atom>(sup, terminate_atom::value, **a);
   CHECK(static_cast<bool>(*r));
   CHECK(which(t, sup).size() == 1);
+  // As OTP: stopping an actor that has already ended is ok, so a repeated
+  // terminate is harmless; a live actor that is no child is not_found.
   r = t.request<ok_atom>(sup, terminate_atom::value, **a);
+  REQUIRE(r.has_value());
+  CHECK(static_cast<bool>(*r));
+  auto stranger = t.sys().spawn([] { return caf::behavior{[](int) {}}; });
+  r = t.request<ok_atom>(sup, terminate_atom::value, stranger);
+  REQUIRE(r.has_value());
+  REQUIRE_FALSE(static_cast<bool>(*r));
   CHECK(is(r->error(), supervision_errc::child_not_found));
+  caf::anon_send_exit(stranger, caf::exit_reason::kill);
 }
 
 TEST_CASE("a dynamic supervisor refuses children beyond max_children",

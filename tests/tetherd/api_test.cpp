@@ -102,9 +102,11 @@ TEST_CASE("metrics render as Prometheus text: states, counters, a cumulative "
           "histogram",
           "[tetherd]") {
   metrics m;
-  m.count(heartbeat_answered{caf::timespan{800us}});
-  m.count(heartbeat_answered{caf::timespan{30ms}});
-  m.count(reconnect_scheduled{1, caf::timespan{1s}, "x", caf::timespan{0}});
+  m.count("a", heartbeat_answered{caf::timespan{800us}});
+  m.count("a", heartbeat_answered{caf::timespan{30ms}});
+  m.count("a", reconnect_scheduled{1, caf::timespan{1s}, "x", caf::timespan{0}});
+  for (int i = 0; i < 2; ++i)
+    m.count("b", supervisor_reported{"profile:b", "child_terminated", "connection", "boom"});
   m.pushes["ok"] = 3;
   m.pushes["ack_timeout"] = 1;
   std::map<std::string, account_status> accounts;
@@ -124,6 +126,7 @@ TEST_CASE("metrics render as Prometheus text: states, counters, a cumulative "
   CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="+Inf"} 2)"));
   CHECK(has("tether_heartbeat_rtt_seconds_count 2"));
   CHECK(has(R"(tether_pushes_total{outcome="ok"} 3)"));
+  CHECK(has(R"(tether_supervisor_reports_total{account="b",context="child_terminated",child="connection"} 2)"));
   CHECK(has("tether_actors_alive 42"));
   // every sample line is "name{labels} value" or "name value"
   std::istringstream lines{text};
