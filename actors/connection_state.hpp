@@ -11,6 +11,8 @@
 #include <unordered_map>
 
 #include <caf/actor_addr.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/connection.hpp"

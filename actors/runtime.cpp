@@ -8,6 +8,7 @@
 #include <caf/deep_to_string.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/endpoint.hpp"
 #include "actors/profile_tree.hpp"

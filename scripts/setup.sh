@@ -27,6 +27,11 @@ packages=(
 if [[ -d "$(dirname "$0")/../../shared/phoenix-peer" ]]; then
   packages+=(elixir erlang-dev erlang-xmerl erlang-os-mon)
 fi
+# The OTP supervisor oracle (tests/supervision/otp_parity.sh runs
+# ../shared/otp-oracle/oracle.escript): escript, from erlang-base.
+if [[ -d "$(dirname "$0")/../../shared/otp-oracle" ]]; then
+  packages+=(erlang-base)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/transport.hpp"
