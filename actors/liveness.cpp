@@ -17,7 +17,6 @@ struct liveness_state {
   protocol::liveness_judge judge;
   peer_dead_sink connection;
   socket_id socket = 0;
-  caf::actor_clock::time_point ping_at; ///< when the outstanding ping left
   static inline const char* name = "tether.liveness";
 };
 
@@ -41,13 +40,13 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
       [self](ping_sent_atom, socket_id socket, std::string& nonce,
              caf::actor_clock::time_point sent_at) {
         auto& st = self->state;
-        // Pings overlap when the timeout exceeds the interval: the one
-        // already out stays the one judged.
-        if (socket != st.socket || st.judge.awaiting())
+        // Pings overlap when the timeout exceeds the interval: each one is
+        // judged on its own timeout.
+        if (socket != st.socket)
           return;
         auto now = self->clock().now();
-        st.ping_at = sent_at; // round trips run from the hand-off, not from here
-        auto check_at = st.judge.on_ping(nonce, now);
+        // round trips run from the hand-off, not from here
+        auto check_at = st.judge.on_ping(nonce, now, sent_at);
         self->delayed_send(self, check_at - now, check_atom::value, socket, nonce);
       },
       [self](ping_void_atom, socket_id socket, std::string& nonce) {
@@ -58,9 +57,11 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
              caf::actor_clock::time_point arrived) {
         // A mismatched or late pong proves nothing about the ping out.
         auto& st = self->state;
-        if (socket == st.socket && st.judge.on_pong(nonce))
+        if (socket != st.socket)
+          return;
+        if (auto sent = st.judge.on_pong(nonce))
           self->send(st.connection, rtt_atom::value, socket,
-                     std::max(caf::timespan{arrived - st.ping_at}, caf::timespan{0}));
+                     std::max(caf::timespan{arrived - *sent}, caf::timespan{0}));
       },
       [self](activity_atom, socket_id socket) {
         if (socket == self->state.socket)
@@ -72,7 +73,7 @@ liveness_actor spawn_liveness(caf::actor_system& sys, protocol::liveness_config 
         // whose successor is already out (that one has its own check).
         if (socket != st.socket || !st.judge.awaiting(nonce))
           return;
-        if (st.judge.on_check() == protocol::verdict::dead) {
+        if (st.judge.on_check(nonce) == protocol::verdict::dead) {
           st.socket = 0;
           self->send(st.connection, peer_dead_atom::value, socket);
         }

@@ -1,36 +1,49 @@
 #include "protocol/liveness.hpp"
 
+#include <algorithm>
+
 namespace tether::protocol {
 
-time_point liveness_judge::on_ping(std::string nonce, time_point now) {
-  outstanding_ = std::move(nonce);
-  answered_ = false;
-  heard_since_ = false;
+time_point liveness_judge::on_ping(std::string nonce, time_point now,
+                                   std::optional<time_point> sent) {
+  out_.push_back({std::move(nonce), sent.value_or(now), false});
   return now + cfg_.timeout;
 }
 
-bool liveness_judge::on_pong(std::string_view nonce) {
-  if (!outstanding_ || answered_ || *outstanding_ != nonce)
-    return false;
-  answered_ = true;
+bool liveness_judge::awaiting(std::string_view nonce) const noexcept {
+  return std::any_of(out_.begin(), out_.end(),
+                     [&](const ping& p) { return p.nonce == nonce; });
+}
+
+std::optional<time_point> liveness_judge::on_pong(std::string_view nonce) {
+  auto i = std::find_if(out_.begin(), out_.end(),
+                        [&](const ping& p) { return p.nonce == nonce; });
+  if (i == out_.end() || i->heard)
+    return std::nullopt; // mismatched, late, or a second answer
+  auto sent = i->sent;
   ever_answered_ = true;
-  return true;
+  on_activity();
+  return sent;
 }
 
 void liveness_judge::on_void(std::string_view nonce) {
-  if (outstanding_ && *outstanding_ == nonce)
-    outstanding_.reset();
+  out_.erase(std::remove_if(out_.begin(), out_.end(),
+                            [&](const ping& p) { return p.nonce == nonce; }),
+             out_.end());
 }
 
 void liveness_judge::on_activity() {
-  heard_since_ = true;
+  for (auto& p : out_)
+    p.heard = true;
 }
 
-verdict liveness_judge::on_check() {
-  if (!outstanding_)
+verdict liveness_judge::on_check(std::string_view nonce) {
+  auto i = std::find_if(out_.begin(), out_.end(),
+                        [&](const ping& p) { return p.nonce == nonce; });
+  if (i == out_.end())
     return verdict::alive;
-  bool alive = answered_ || heard_since_;
-  outstanding_.reset(); // a pong arriving after this point is late: ignored
+  bool alive = i->heard;
+  out_.erase(i); // a pong arriving after this point is late: ignored
   if (alive) {
     missed_ = 0;
     return verdict::alive;
@@ -42,9 +55,7 @@ verdict liveness_judge::on_check() {
 }
 
 void liveness_judge::on_new_socket() noexcept {
-  outstanding_.reset();
-  answered_ = false;
-  heard_since_ = false;
+  out_.clear();
   missed_ = 0;
 }
 

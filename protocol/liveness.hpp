@@ -3,7 +3,10 @@
 // Pings are correlated by nonce (on Phoenix: the heartbeat's ref). Pings go
 // out at a steady cadence from the previous emit, whatever the pongs do.
 //
-// - A pong counts only if it carries the outstanding nonce; mismatched and
+// - Every ping is judged `timeout` after it left, also when the timeout is
+//   longer than the interval and several are out: a frozen server is found
+//   dead about timeout + max_missed x interval after it was last heard.
+// - A pong counts only if it carries the nonce of a ping out; mismatched and
 //   late pongs are ignored.
 // - Any inbound frame since a ping also proves the peer alive.
 // - Up to `max_missed` consecutive misses are tolerated.
@@ -12,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,20 +41,25 @@ public:
   explicit liveness_judge(liveness_config cfg = {}) : cfg_(cfg) {
   }
 
-  /// A ping with `nonce` left at `now`. Returns when to call on_check.
-  time_point on_ping(std::string nonce, time_point now);
+  /// A ping with `nonce` left at `now` (`sent` is when it was handed to the
+  /// transport, for the round trip; `now` by default). Returns when to call
+  /// on_check for it. Every ping is judged, also while others are out.
+  time_point on_ping(std::string nonce, time_point now,
+                     std::optional<time_point> sent = std::nullopt);
 
-  /// A pong arrived. True if it answered the outstanding ping.
-  bool on_pong(std::string_view nonce);
+  /// A pong arrived. If it answers a ping out, returns when that ping was
+  /// sent; any such pong is also a sign of life for every ping out.
+  std::optional<time_point> on_pong(std::string_view nonce);
 
   /// The ping with `nonce` never left (its send failed): it is not judged.
   void on_void(std::string_view nonce);
 
-  /// Any inbound frame: a sign of life.
+  /// Any inbound frame: a sign of life for every ping out.
   void on_activity();
 
-  /// The timeout of the outstanding ping has come.
-  verdict on_check();
+  /// The timeout of the ping `nonce` has come: alive if anything came in
+  /// since it left. A nonce not out (voided, judged) is `alive`.
+  verdict on_check(std::string_view nonce);
 
   /// A new socket to the same server: its pings start with a clean slate,
   /// but a server that has answered before stays one that answers, so the
@@ -59,13 +68,11 @@ public:
 
   /// A ping is out and its check has not run yet.
   bool awaiting() const noexcept {
-    return outstanding_.has_value();
+    return !out_.empty();
   }
 
-  /// The ping out is the one with `nonce`.
-  bool awaiting(std::string_view nonce) const noexcept {
-    return outstanding_ && *outstanding_ == nonce;
-  }
+  /// The ping with `nonce` is out.
+  bool awaiting(std::string_view nonce) const noexcept;
 
   bool ever_answered() const noexcept {
     return ever_answered_;
@@ -80,10 +87,14 @@ public:
   }
 
 private:
+  struct ping {
+    std::string nonce;
+    time_point sent;
+    bool heard = false; ///< a pong or any frame arrived since it left
+  };
+
   liveness_config cfg_;
-  std::optional<std::string> outstanding_;
-  bool answered_ = false;      ///< the outstanding ping got its pong
-  bool heard_since_ = false;   ///< any frame arrived since the ping
+  std::deque<ping> out_; ///< pings not judged yet, oldest first
   bool ever_answered_ = false;
   uint32_t missed_ = 0;
 };

@@ -211,6 +211,32 @@ TEST_CASE("a peer that stops answering heartbeats is declared dead after the "
   CHECK(f.peer.latest() == id + 1);
 }
 
+TEST_CASE("with a 1 s heartbeat and a 10 s timeout, a server that freezes is "
+          "found dead 13 s after its last answer, not after a timeout per miss",
+          "[connection]") {
+  // docs/architecture.md, "A heartbeat": every ping is judged on its own
+  // timeout, so detection takes about timeout + max_missed x interval.
+  connection_config cfg;
+  cfg.heartbeat.slow = 1s;
+  cfg.liveness.timeout = 10s;
+  cfg.liveness.max_missed = 2;
+  tree f{cfg};
+  auto id = f.joined();
+  f.t.advance(1s); // heartbeat "2"
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  auto answered = f.t.now();
+  int waited = 0;
+  while (f.log->count("peer_dead") == 0 && waited < 60) {
+    f.t.advance(1s);
+    ++waited;
+  }
+  REQUIRE(f.log->count("peer_dead") == 1);
+  // heartbeat "3" leaves 1 s after the answer and is judged 10 s later,
+  // then "4" and "5" one second apart: the third miss is the fatal one.
+  CHECK(f.t.now() - answered == 13s);
+  (void) id;
+}
+
 TEST_CASE("a heartbeat reply that overtakes the transport's confirmation of "
           "the heartbeat still counts as the peer's answer",
           "[connection]") {
