@@ -1,5 +1,7 @@
 #include "apps/hub/hub_server.hpp"
 
+#include "apps/common/listen_address.hpp"
+
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -108,6 +110,11 @@ void log_line(const char* fmt, uint64_t id, const char* what) {
 
 } // namespace
 
+std::string listen_text(const std::string& host, int port) {
+  bool v6 = host.find(':') != std::string::npos && host.front() != '[';
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 hub_server::hub_server(hub_options opts)
   : opts_(std::move(opts)),
     codec_(protocol::decode_limits{opts_.max_frame_bytes,
@@ -117,11 +124,15 @@ hub_server::hub_server(hub_options opts)
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof(info));
-  info.port = opts_.port; // 0: an ephemeral port, read back below
-  info.iface = opts_.host.c_str();
+  std::string why;
+  auto where = apps::parse_listen_address(listen_text(opts_.host, opts_.port), why);
+  if (!where)
+    throw std::runtime_error("tether-hub: cannot listen on " + opts_.host + ": " + why);
+  std::string iface;
+  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  apps::bind_exactly(info, *where, iface); // port 0: an ephemeral port, read back below
   info.protocols = protocols;
   info.user = this;
-  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
   if (!opts_.tls_cert.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = opts_.tls_cert.c_str();

@@ -49,6 +49,9 @@ struct hub_options {
 struct session;
 struct drain_timer;
 
+/// "HOST:PORT" for --host HOST, an IPv6 address in brackets.
+std::string listen_text(const std::string& host, int port);
+
 class hub_server {
 public:
   explicit hub_server(hub_options opts);

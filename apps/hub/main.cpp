@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "apps/common/listen_address.hpp"
 #include "apps/hub/hub_server.hpp"
 
 namespace {
@@ -25,7 +26,9 @@ void usage(std::FILE* out) {
   std::fputs(
     "tether-hub: a Phoenix-channels-compatible WebSocket server\n"
     "\n"
-    "  --host ADDR                 listen address (default 127.0.0.1)\n"
+    "  --host ADDR                 listen address, bound exactly: an IPv4 or IPv6\n"
+    "                              address (default 127.0.0.1)\n"
+    "  --allow-remote              allow a --host other machines can reach\n"
     "  --port N                    listen port, 0 for any free one (default 4000)\n"
     "  --idle-timeout-ms N         close clients silent this long (default 60000)\n"
     "  --relay                     relay mode: rooms pair two peers, silence past\n"
@@ -61,6 +64,7 @@ long number_arg(int& i, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   tether::hub::hub_options opts;
+  bool allow_remote = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -80,6 +84,8 @@ int main(int argc, char** argv) {
       opts.tls_key = argv[++i];
     } else if (arg == "--relay") {
       opts.relay = true;
+    } else if (arg == "--allow-remote") {
+      allow_remote = true;
     } else if (arg == "--log-pushes") {
       opts.log_pushes = true;
     } else if (arg == "--no-heartbeat-replies") {
@@ -90,6 +96,23 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  std::string why;
+  auto where = tether::apps::parse_listen_address(
+    tether::hub::listen_text(opts.host, opts.port), why);
+  if (!where) {
+    std::fprintf(stderr, "tether-hub: --host %s: %s\n", opts.host.c_str(), why.c_str());
+    return 2;
+  }
+  if (!where->loopback && !allow_remote) {
+    std::fprintf(stderr,
+                 "tether-hub: --host %s is reachable from other machines; add "
+                 "--allow-remote to mean it\n",
+                 opts.host.c_str());
+    return 2;
+  }
+  if (!where->loopback)
+    std::fprintf(stderr, "tether-hub: warning: listening on %s, reachable from other "
+                         "machines (--allow-remote)\n", opts.host.c_str());
   if (opts.tls_cert.empty() != opts.tls_key.empty()) {
     std::fprintf(stderr, "tether-hub: --tls-cert and --tls-key go together\n");
     return 2;

@@ -1,5 +1,7 @@
 #include "apps/tetherd/config.hpp"
 
+#include "apps/common/listen_address.hpp"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -245,13 +247,22 @@ daemon_config read_root(const toml::table& root, const std::string& file,
   daemon_config cfg;
   if (auto* api = r.table("api")) {
     table_reader ar{*api, "api", file, line_of(*api)};
-    if (auto listen = ar.string("listen")) {
-      bool unix_path = listen->rfind("unix:/", 0) == 0;
-      bool loopback_port = listen->find(':') != std::string::npos && !unix_path;
-      if (!unix_path && !loopback_port)
-        ar.fail(*api->get("listen"), "listen", "expected \"HOST:PORT\" or \"unix:/path\"");
+    if (auto listen = ar.string("listen"))
       cfg.api.listen = *listen;
-    }
+    if (auto allow = ar.boolean("allow_remote"))
+      cfg.api.allow_remote = *allow;
+    std::string why;
+    auto where = apps::parse_listen_address(cfg.api.listen, why);
+    const toml::node* listen_node = api->get("listen");
+    if (!listen_node)
+      listen_node = api;
+    if (!where)
+      ar.fail(*listen_node, "listen", why);
+    if (!where->loopback && !cfg.api.allow_remote)
+      ar.fail(*listen_node, "listen",
+              "\"" + cfg.api.listen
+                + "\" is reachable from other machines; set allow_remote = true to "
+                  "mean it");
     auto token = ar.string("token");
     auto token_file = ar.string("token_file");
     if (token && token_file)
@@ -260,6 +271,13 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cfg.api.token = *token;
     if (token_file) {
       auto path = resolve(base, *token_file);
+      // As ssh refuses a private key others can read: the token is the key.
+      std::error_code ec;
+      auto mode = std::filesystem::status(path, ec).permissions();
+      using std::filesystem::perms;
+      if (!ec && (mode & (perms::group_all | perms::others_all)) != perms::none)
+        ar.fail(*api->get("token_file"), "token_file",
+                path.string() + " can be read by group or others; chmod 600 it");
       cfg.api.token = read_text_file(path);
       while (!cfg.api.token.empty()
              && (cfg.api.token.back() == '\n' || cfg.api.token.back() == '\r'))

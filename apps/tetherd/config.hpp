@@ -49,8 +49,11 @@ struct account_config {
 };
 
 struct api_config {
-  /// "127.0.0.1:PORT" (port 0: any free port) or "unix:/path".
+  /// "127.0.0.1:PORT" (port 0: any free port), "[::1]:PORT" or "unix:/path";
+  /// bound exactly (apps/common/listen_address.hpp).
   std::string listen = "127.0.0.1:4100";
+  /// A listen address other machines can reach is refused unless set.
+  bool allow_remote = false;
   std::string token; ///< from `token` or `token_file`
 };
 

@@ -1,5 +1,7 @@
 #include "apps/tetherd/control_api.hpp"
 
+#include "apps/common/listen_address.hpp"
+
 #include <cstring>
 #include <stdexcept>
 
@@ -65,18 +67,14 @@ control_api::control_api(control_api_options opts, dispatcher dispatch)
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof(info));
+  std::string why;
+  auto where = apps::parse_listen_address(opts_.listen, why);
+  if (!where)
+    throw std::runtime_error("control API: cannot listen on " + opts_.listen + ": " + why);
   std::string iface;
-  if (opts_.listen.rfind("unix:", 0) == 0) {
-    iface = opts_.listen.substr(5);
+  apps::bind_exactly(info, *where, iface);
+  if (where->kind == apps::listen_address::family::unix_path)
     ::unlink(iface.c_str()); // a stale socket of an earlier run
-    info.options |= LWS_SERVER_OPTION_UNIX_SOCK;
-    info.port = 1; // ignored for Unix sockets, but must not mean "no listener"
-  } else {
-    auto colon = opts_.listen.rfind(':');
-    iface = opts_.listen.substr(0, colon);
-    info.port = std::stoi(opts_.listen.substr(colon + 1));
-  }
-  info.iface = iface.c_str();
   info.protocols = protocols;
   info.user = this;
   ctx_ = lws_create_context(&info);

@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
   *daemon_handle = spawn_daemon(sys, std::move(dopts));
   std::thread api_thread{[api] { api->run(); }};
   log->info("api listening", {{"listen", listen}, {"port", std::to_string(api->port())}});
+  if (cfg.api.allow_remote)
+    log->warn("api reachable from other machines (allow_remote)", {{"listen", listen}});
   notify_ready("serving " + std::to_string(account_count) + " accounts");
 
   int exit_code = 0;

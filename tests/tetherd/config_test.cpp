@@ -137,6 +137,8 @@ TEST_CASE("the token may come from a file, and the params from a params file",
           "[tetherd]") {
   scratch_dir dir;
   std::ofstream{dir.path / "token"} << "s3cret\n";
+  std::filesystem::permissions(dir.path / "token", std::filesystem::perms::owner_read
+                                                     | std::filesystem::perms::owner_write);
   std::ofstream{dir.path / "alice.toml"} << "token = \"abc\"\nregion = \"eu\"\n";
   std::ofstream{dir.path / "d.toml"} << "[api]\ntoken_file = \"token\"\n[[account]]\n"
                                         "name = \"a\"\nurl = \"ws://h/s\"\n"
@@ -154,4 +156,42 @@ TEST_CASE("the token may come from a file, and the params from a params file",
   auto bad = load_params_file(*cfg.accounts[0].params_file);
   REQUIRE(bad.index() == 1);
   CHECK(std::get<1>(bad).key == "token");
+}
+
+TEST_CASE("a token file others can read is refused, as ssh refuses such a key",
+          "[tetherd]") {
+  scratch_dir dir;
+  std::ofstream{dir.path / "token"} << "s3cret\n";
+  std::filesystem::permissions(dir.path / "token",
+                               std::filesystem::perms::owner_read
+                                 | std::filesystem::perms::owner_write
+                                 | std::filesystem::perms::group_read
+                                 | std::filesystem::perms::others_read);
+  std::ofstream{dir.path / "d.toml"} << "[api]\ntoken_file = \"token\"\n";
+  auto r = load_config(dir.path / "d.toml");
+  REQUIRE(std::holds_alternative<config_error>(r));
+  CHECK(std::get<config_error>(r).to_string()
+        == (dir.path / "d.toml").string() + ":2: api.token_file: " + (dir.path / "token").string()
+             + " can be read by group or others; chmod 600 it");
+}
+
+TEST_CASE("the API's listen address is checked, and one other machines can reach "
+          "needs allow_remote",
+          "[tetherd]") {
+  auto with_listen = [](const std::string& listen, bool allow = false) {
+    return "[api]\ntoken = \"t\"\nlisten = \"" + listen + "\"\n"
+           + (allow ? "allow_remote = true\n" : "");
+  };
+  CHECK(parse_ok(with_listen("127.0.0.1:4100")).api.listen == "127.0.0.1:4100");
+  CHECK(parse_ok(with_listen("[::1]:0")).api.listen == "[::1]:0");
+  CHECK(parse_ok(with_listen("localhost:4100")).api.listen == "localhost:4100");
+  CHECK(parse_ok(with_listen("unix:/run/tetherd.sock")).api.listen == "unix:/run/tetherd.sock");
+  CHECK(refusal(with_listen("0.0.0.0:4100"))
+        == "d.toml:3: api.listen: \"0.0.0.0:4100\" is reachable from other machines; set "
+           "allow_remote = true to mean it");
+  CHECK(refusal(with_listen("[::]:4100")).find("allow_remote") != std::string::npos);
+  CHECK(parse_ok(with_listen("0.0.0.0:4100", true)).api.allow_remote);
+  CHECK(refusal(with_listen("example.com:4100")).find("not an IPv4 address") != std::string::npos);
+  CHECK(refusal(with_listen("127.0.0.1:99999")).find("0 to 65535") != std::string::npos);
+  CHECK(refusal(with_listen("unix:relative")).find("absolute path") != std::string::npos);
 }
