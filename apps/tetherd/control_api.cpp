@@ -18,6 +18,10 @@ struct control_api::connection {
   uint64_t id = 0;
   std::string method, path, body;
   bool body_too_big = false;
+  /// Answered without dispatch (unauthorized, bad framing): a body that
+  /// follows is read and dropped, never dispatched.
+  bool refused = false;
+  bool dispatched = false; ///< handed to the daemon: at most once per request
   bool awaiting = false; ///< dispatched, its response not yet written
   std::optional<api_response> response;
   // event stream
@@ -175,21 +179,48 @@ void control_api::finish(lws* wsi, connection& c, api_response r) {
   lws_callback_on_writable(wsi);
 }
 
+void control_api::refuse(lws* wsi, connection& c, api_response r) {
+  c.refused = true;
+  finish(wsi, c, std::move(r));
+}
+
 void control_api::start_request(lws* wsi, connection& c, const char* uri) {
   c = connection{};
   c.method = method_of(wsi);
   c.path = uri ? uri : "";
   if (!bearer_matches(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), opts_.token)) {
-    finish(wsi, c, error_response(401, "unauthorized", "a valid bearer token is required"));
+    refuse(wsi, c, error_response(401, "unauthorized", "a valid bearer token is required"));
     return;
   }
+  // The body's framing, as a server must judge it (RFC 9112 6.3): one
+  // Content-Length of digits only, never together with Transfer-Encoding;
+  // chunked bodies are not taken.
   auto length = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-  if (c.method == "POST" && !length.empty() && length != "0")
-    return; // the body follows (HTTP_BODY, then HTTP_BODY_COMPLETION)
-  dispatch(wsi, c);
+  bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+  if (chunked && !length.empty()) {
+    refuse(wsi, c, error_response(400, "bad_framing",
+                                  "Content-Length and Transfer-Encoding together"));
+    return;
+  }
+  if (chunked) {
+    refuse(wsi, c, error_response(411, "length_required",
+                                  "send the body with a Content-Length, not chunked"));
+    return;
+  }
+  if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) > 0
+      || length.find_first_not_of("0123456789") != std::string::npos) {
+    refuse(wsi, c, error_response(400, "bad_framing", "one Content-Length of digits only"));
+    return;
+  }
+  if (!length.empty() && length.find_first_not_of('0') != std::string::npos)
+    return; // a body follows (HTTP_BODY, then HTTP_BODY_COMPLETION)
+  dispatch(wsi, c); // no body; lws may still report an empty body's completion
 }
 
 void control_api::dispatch(lws* wsi, connection& c) {
+  if (c.refused || c.dispatched)
+    return;
+  c.dispatched = true;
   c.id = next_id_++;
   c.awaiting = true;
   pending_[c.id] = {wsi, &c};
@@ -234,7 +265,7 @@ int control_api::handle(lws* wsi, int reason, connection*& c, void* in, size_t l
       return 0;
     }
     case LWS_CALLBACK_HTTP_BODY:
-      if (c && !c->body_too_big) {
+      if (c && !c->refused && !c->body_too_big) {
         if (c->body.size() + len > opts_.max_body_bytes)
           c->body_too_big = true;
         else
@@ -244,8 +275,10 @@ int control_api::handle(lws* wsi, int reason, connection*& c, void* in, size_t l
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
       if (!c)
         return -1;
+      if (c->refused || c->dispatched)
+        return 0; // answered already, or a Content-Length: 0 request
       if (c->body_too_big) {
-        finish(wsi, *c, error_response(413, "body_too_large",
+        refuse(wsi, *c, error_response(413, "body_too_large",
                                        "the body exceeds "
                                          + std::to_string(opts_.max_body_bytes) + " bytes"));
         return 0;

@@ -83,6 +83,7 @@ private:
   void take_inbox();
   void start_request(lws* wsi, connection& c, const char* uri);
   void finish(lws* wsi, connection& c, api_response r);
+  void refuse(lws* wsi, connection& c, api_response r);
   void dispatch(lws* wsi, connection& c);
   int write_response(lws* wsi, connection& c);
 
