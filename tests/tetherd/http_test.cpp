@@ -154,3 +154,33 @@ TEST_CASE("a body over the limit is answered 413 and not dispatched", "[tetherd]
   CHECK(out.rfind("HTTP/1.1 413", 0) == 0);
   CHECK(f.dispatched().empty());
 }
+
+TEST_CASE("pipelined requests are answered in order, each with its own answer",
+          "[tetherd]") {
+  api_fixture f;
+  SECTION("two GETs") {
+    auto out = f.exchange("GET /first HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n"
+                          "GET /second HTTP/1.1\r\nHost: x\r\n" + auth
+                          + "Connection: close\r\n\r\n");
+    auto first = out.find(R"({"path":"/first"})");
+    auto second = out.find(R"({"path":"/second"})");
+    REQUIRE(first != std::string::npos);
+    REQUIRE(second != std::string::npos);
+    CHECK(first < second);
+    CHECK(count_of(out, "HTTP/1.1 200") == 2);
+  }
+  SECTION("a POST with a body, then a GET") {
+    auto out = f.exchange("POST /accounts/a/push HTTP/1.1\r\nHost: x\r\n" + auth
+                          + "Content-Length: 2\r\n\r\n{}"
+                            "GET /accounts HTTP/1.1\r\nHost: x\r\n" + auth
+                          + "Connection: close\r\n\r\n");
+    CHECK(f.dispatched()
+          == std::vector<std::string>{"POST /accounts/a/push {}", "GET /accounts "});
+    auto push = out.find(R"({"path":"/accounts/a/push"})");
+    auto list = out.find(R"({"path":"/accounts"})");
+    REQUIRE(push != std::string::npos);
+    REQUIRE(list != std::string::npos);
+    CHECK(push < list);
+  }
+  CHECK(f.unanswered() == 0);
+}
