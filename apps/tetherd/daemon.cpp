@@ -1,4 +1,5 @@
 #include "apps/tetherd/daemon.hpp"
+#include "apps/tetherd/forwarder.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -60,19 +61,6 @@ using self_ptr = daemon_impl::stateful_pointer<daemon_state>;
 
 std::string render(self_ptr self, const caf::error& err) {
   return self->system().render(err);
-}
-
-/// The tree's consumer: forwards every event, tagged, to the daemon.
-caf::actor spawn_forwarder(caf::actor_system& sys, daemon_actor daemon, std::string account,
-                           uint64_t generation) {
-  return sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    self->monitor(daemon); // ends with the daemon
-    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
-    // Every event is one message type: none can be dropped here unseen.
-    return {[=](event& e) {
-      self->send(daemon, account_event{account, generation, std::move(e)});
-    }};
-  });
 }
 
 /// Connect params as configured: inline, or read from the params file at
