@@ -217,6 +217,10 @@ drop_cause cause_of(const socket_failed& f) {
       return drop_cause::auth;
     case transport_errc::rate_limited:
       return drop_cause::rate_limited;
+    case transport_errc::connect_timeout:
+      return drop_cause::connect_timeout;
+    case transport_errc::tls_failed:
+      return drop_cause::tls_failed;
     default:
       return drop_cause::connect_error;
   }

@@ -140,6 +140,12 @@ using transport_actor = caf::typed_actor<
   // Sockets currently held (for leak checks).
   caf::replies_to<count_atom>::with<size_t>>;
 
+/// The longest connect timeout a socket may ask for; longer ones are cut to
+/// it. libwebsockets' own timeouts of a connect are set above it, so the
+/// socket's `connect_timeout` is what decides (lws gives up after 5 s
+/// otherwise, whatever the socket asked).
+constexpr auto max_connect_timeout = std::chrono::seconds{120};
+
 struct transport_config {
   /// CA bundle for wss:// peers; empty = the system's default store.
   std::string ca_file;

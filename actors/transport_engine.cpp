@@ -1,5 +1,6 @@
 #include "actors/transport_engine.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <list>
 #include <optional>
@@ -88,6 +89,11 @@ transport_engine::transport_engine(transport_config cfg) : cfg_(std::move(cfg)) 
   info.protocols = protocols;
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.user = this;
+  // Our own timer ends a connect at the socket's connect_timeout; lws's
+  // timers of the same steps must not fire first.
+  auto lws_limit = static_cast<unsigned>(max_connect_timeout.count()) + 5;
+  info.timeout_secs = lws_limit;
+  info.connect_timeout_secs = lws_limit;
   if (!cfg_.ca_file.empty())
     info.client_ssl_ca_filepath = cfg_.ca_file.c_str();
   ctx_ = lws_create_context(&info);
@@ -247,7 +253,7 @@ void transport_engine::connect(socket_record& rec) {
                            | LCCSCF_ALLOW_EXPIRED;
   }
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-              rec.opts.connect_timeout)
+              std::min<caf::timespan>(rec.opts.connect_timeout, max_connect_timeout))
               .count();
   auto id = rec.id;
   if (!lws_client_connect_via_info(&ci)) {

@@ -25,6 +25,10 @@ std::string_view to_string(drop_cause cause) noexcept {
       return "wake";
     case drop_cause::crashed:
       return "crashed";
+    case drop_cause::connect_timeout:
+      return "connect_timeout";
+    case drop_cause::tls_failed:
+      return "tls_failed";
     case drop_cause::requested:
       return "requested";
   }

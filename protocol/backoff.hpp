@@ -38,6 +38,8 @@ enum class drop_cause : uint8_t {
   wake,              ///< the machine resumed from suspend
   crashed,           ///< the connection actor crashed and was restarted
   requested,         ///< the application asked to disconnect (never retried)
+  connect_timeout,   ///< the socket did not open within its connect timeout
+  tls_failed,        ///< the TLS handshake or the certificate check failed
 };
 
 std::string_view to_string(drop_cause cause) noexcept;

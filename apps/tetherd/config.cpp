@@ -315,8 +315,9 @@ daemon_config read_root(const toml::table& root, const std::string& file,
     table_reader tr{*transport, "transport", file, line_of(*transport)};
     if (auto ca = tr.string("ca_file"))
       cfg.ca_file = resolve(base, *ca).string();
-    if (auto v = tr.millis("connect_timeout_ms"))
-      cfg.connect_timeout = *v;
+    // the transport's bound (actors/transport.hpp, max_connect_timeout)
+    if (auto v = tr.integer("connect_timeout_ms", 1, 120 * 1000))
+      cfg.connect_timeout = milliseconds{*v};
     if (auto v = tr.integer("max_frame_bytes", 1024, int64_t{1} << 30))
       cfg.max_frame_bytes = static_cast<size_t>(*v);
     tr.finish();

@@ -123,6 +123,9 @@ void start_account(self_ptr self, const std::string& name,
   st.opts.log->info("starting account", {{"account", name},
                                          {"url", redact_url(entry.cfg.url)},
                                          {"offline", entry.cfg.offline ? "true" : "false"}});
+  if (!entry.cfg.verify_tls)
+    st.opts.log->warn("TLS certificate checks are off for this account (verify_tls = false)",
+                      {{"account", name}});
   auto generation = entry.generation;
   entry.starting = true;
   self->request(st.runtime, caf::infinite, start_atom::value, std::move(pc))
@@ -199,6 +202,9 @@ void on_account_event(self_ptr self, account_event& ev) {
     st.opts.log->info("disconnected", {{"account", ev.account}, {"cause", d->cause}});
   } else if (std::holds_alternative<connected>(ev.event)) {
     st.opts.log->info("connected", {{"account", ev.account}});
+    if (!entry.cfg.verify_tls && entry.cfg.url.rfind("wss://", 0) == 0)
+      st.opts.log->warn("connected without checking the server's certificate (verify_tls = false)",
+                        {{"account", ev.account}});
   } else if (auto* f = std::get_if<storage_failed>(&ev.event)) {
     st.opts.log->warn("storage failed", {{"account", ev.account}, {"detail", f->detail}});
   } else if (auto* r = std::get_if<supervisor_reported>(&ev.event)) {

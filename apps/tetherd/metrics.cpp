@@ -63,8 +63,10 @@ void metrics::count(const std::string& account, const tree_event& e) {
   ++events;
   if (auto* r = std::get_if<supervisor_reported>(&e))
     ++supervisor_reports[{account, r->context, r->child}];
-  if (std::holds_alternative<reconnect_scheduled>(e))
+  if (auto* r = std::get_if<reconnect_scheduled>(&e)) {
     ++reconnects;
+    ++reconnect_causes[r->cause];
+  }
   if (auto* hb = std::get_if<heartbeat_answered>(&e))
     heartbeat_rtt.observe(std::chrono::duration<double>(hb->rtt).count());
 }
@@ -83,6 +85,11 @@ std::string render_prometheus(const metrics& m,
   }
   header(out, "tether_reconnects_total", "counter", "Reconnect attempts scheduled.");
   out += "tether_reconnects_total " + std::to_string(m.reconnects) + "\n";
+  header(out, "tether_reconnects_by_cause_total", "counter",
+         "Reconnect attempts scheduled, by why the socket went down or never opened.");
+  for (auto& [cause, n] : m.reconnect_causes)
+    out += "tether_reconnects_by_cause_total{cause=\"" + label(cause) + "\"} "
+           + std::to_string(n) + "\n";
   header(out, "tether_supervisor_reports_total", "counter",
          "Supervisor reports (OTP's) by account, context and child; "
          "child_terminated counts a child's restarts.");

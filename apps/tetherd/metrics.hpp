@@ -33,6 +33,7 @@ struct metrics {
   histogram heartbeat_rtt;
   std::map<std::string, uint64_t> pushes; ///< outcome -> count
   uint64_t reconnects = 0;
+  std::map<std::string, uint64_t> reconnect_causes; ///< cause -> reconnects scheduled
   uint64_t pushes_in_flight = 0; ///< API pushes not answered yet
   uint64_t events = 0;
   uint64_t api_requests = 0;

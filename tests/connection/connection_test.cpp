@@ -342,6 +342,20 @@ TEST_CASE("reconnects back off 1 s, 2 s, 4 s … and reset after a stable "
   CHECK(f.log->lines.back() == "reconnecting 1 1000ms closed_by_peer");
 }
 
+TEST_CASE("a connect that timed out or failed its TLS check is told by its own "
+          "cause, and retried on the same curve",
+          "[connection]") {
+  tree f;
+  f.peer.fail(f.peer.latest(), transport_errc::connect_timeout);
+  CHECK(f.log->lines.back() == "reconnecting 1 1000ms connect_timeout");
+  f.t.advance(1s);
+  f.peer.fail(f.peer.latest(), transport_errc::tls_failed);
+  CHECK(f.log->lines.back() == "reconnecting 2 2000ms tls_failed");
+  f.t.advance(2s);
+  f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
+  CHECK(f.log->lines.back() == "reconnecting 3 4000ms connect_error");
+}
+
 TEST_CASE("a refused upgrade retries slowly, Retry-After is honoured",
           "[connection]") {
   tree f;

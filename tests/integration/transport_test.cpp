@@ -54,7 +54,8 @@ TEST_CASE("connecting to nothing fails with connect_failed", "[integration]") {
   }
   socket_fixture f;
   f.open({"ws://127.0.0.1:" + std::to_string(port) + "/socket/websocket"});
-  CHECK(f.next<socket_failed>().why == transport_errc::connect_failed);
+  auto failed = f.next<socket_failed>();
+  CHECK(failed.why == transport_errc::connect_failed);
 }
 
 TEST_CASE("a bad URL is reported as an event, not a crash", "[integration]") {
@@ -88,6 +89,25 @@ TEST_CASE("a connect that takes too long fails with connect_timeout",
   opts.connect_timeout = 300ms;
   f.open(opts);
   CHECK(f.next<socket_failed>().why == transport_errc::connect_timeout);
+  hub.thaw();
+}
+
+TEST_CASE("a connect timeout longer than libwebsockets' own is honoured, and "
+          "reported as connect_timeout",
+          "[integration]") {
+  // lws gives up on an unanswered upgrade after its own timeout_secs (5 s)
+  // unless told otherwise; the socket's connect_timeout is what counts.
+  hub_process hub;
+  hub.freeze();
+  socket_fixture f;
+  socket_options opts{hub.url()};
+  opts.connect_timeout = 7s;
+  auto t0 = std::chrono::steady_clock::now();
+  f.open(opts);
+  auto failed = f.next<socket_failed>();
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(failed.why == transport_errc::connect_timeout);
+  CHECK(took >= 7s);
   hub.thaw();
 }
 

@@ -120,6 +120,7 @@ TEST_CASE("metrics render as Prometheus text: states, counters, a cumulative "
   CHECK(has(R"(tether_connections{state="reconnecting"} 1)"));
   CHECK(has(R"(tether_connections{state="stopped"} 0)"));
   CHECK(has("tether_reconnects_total 1"));
+  CHECK(has(R"(tether_reconnects_by_cause_total{cause="x"} 1)"));
   CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="0.0005"} 0)"));
   CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="0.001"} 1)"));
   CHECK(has(R"(tether_heartbeat_rtt_seconds_bucket{le="0.05"} 2)"));

@@ -296,3 +296,28 @@ test('a restarted daemon resumes from SQLite storage: topics joined through the 
     await second.stop();
   });
 });
+
+test('bodyless POSTs from fetch (Content-Length: 0): stop, then start, each answered once', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice', topics: ['room:a'] }])).start();
+    await d.until('alice', (a) => a.topics['room:a'] === 'joined');
+    const post = (path) => fetch(d.base + path, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const stopped = await post('/accounts/alice/stop');
+    assert.equal(stopped.status, 200, await stopped.text());
+    const started = await post('/accounts/alice/start');
+    assert.equal(started.status, 200, await started.text());
+    await d.until('alice', (a) => a.topics['room:a'] === 'joined');
+    // every request was answered: SIGTERM does not wait for a phantom one
+    await d.stop();
+    assert.doesNotMatch(d.log, /still unanswered/);
+  });
+});
+
+test('verify_tls = false is warned about when the account starts', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice', more: 'verify_tls = false' }])).start();
+    await d.until('alice', (a) => a.state === 'connected' || a.state === 'joined');
+    assert.match(d.log, /TLS certificate checks are off for this account \(verify_tls = false\)/);
+    await d.stop();
+  });
+});
