@@ -17,6 +17,8 @@
 #include <caf/message.hpp>
 #include <caf/send.hpp>
 
+#include <libwebsockets.h>
+
 #include "actors/runtime.hpp"
 #include "apps/tetherd/control_api.hpp"
 #include "apps/tetherd/daemon.hpp"
@@ -28,6 +30,26 @@ using namespace tether;
 using namespace tether::daemon;
 
 namespace {
+
+// libwebsockets logs through one process-wide C function pointer, so the
+// logger it writes to is the one process-wide pointer here: its lines then
+// read like ours (JSON when the log is JSON) instead of lws's own stderr.
+std::shared_ptr<logger> lws_logger;
+
+void route_lws_logs(std::shared_ptr<logger> log) {
+  lws_logger = std::move(log);
+  lws_set_log_level(LLL_ERR | LLL_WARN, [](int level, const char* line) {
+    std::string text{line ? line : ""};
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+      text.pop_back();
+    if (!lws_logger)
+      return;
+    if (level & LLL_ERR)
+      lws_logger->error("libwebsockets", {{"line", text}});
+    else
+      lws_logger->warn("libwebsockets", {{"line", text}});
+  });
+}
 
 const char* usage = "usage: tetherd --config FILE [--check]\n"
                     "  --config FILE  the daemon's TOML config (docs/operations.md)\n"
@@ -108,6 +130,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  route_lws_logs(log);
   caf::actor_system_config sys_cfg;
   add_error_categories(sys_cfg);
   tune_scheduler_for_sockets(sys_cfg);
@@ -125,6 +148,7 @@ int main(int argc, char** argv) {
   }
   auto drain_timeout = cfg.drain_timeout;
   auto listen = cfg.api.listen;
+  auto allow_remote = cfg.api.allow_remote;
   auto account_count = cfg.accounts.size();
   daemon_options dopts;
   dopts.config_path = opts.config;
@@ -136,7 +160,7 @@ int main(int argc, char** argv) {
   *daemon_handle = spawn_daemon(sys, std::move(dopts));
   std::thread api_thread{[api] { api->run(); }};
   log->info("api listening", {{"listen", listen}, {"port", std::to_string(api->port())}});
-  if (cfg.api.allow_remote)
+  if (allow_remote)
     log->warn("api reachable from other machines (allow_remote)", {{"listen", listen}});
   notify_ready("serving " + std::to_string(account_count) + " accounts");
 

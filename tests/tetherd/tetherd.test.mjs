@@ -321,3 +321,32 @@ test('verify_tls = false is warned about when the account starts', async () => {
     await d.stop();
   });
 });
+
+test('a certificate the daemon cannot verify fails as tls_failed, and lws speaks through our log', async () => {
+  await withSetup(async ({ dir, daemon }) => {
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+                                       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+                                       '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    assert.equal(made.status, 0);
+    const tlsHub = spawn(HUB, ['--port', '0', '--tls-cert', cert, '--tls-key', key],
+                         { stdio: ['ignore', 'pipe', 'pipe'] });
+    tlsHub.stderr.resume();
+    try {
+      const port = await waitOutput(tlsHub, 'stdout', (t) => t.match(/127\.0\.0\.1:(\d+)\/socket/)?.[1]);
+      const d = await daemon(config(`wss://127.0.0.1:${port}/socket/websocket`, [{ name: 'alice' }])).start();
+      await d.until('alice', (a) => a.state === 'reconnecting');
+      const m = await d.api('GET', '/metrics');
+      assert.match(m.text, /tether_reconnects_by_cause_total\{cause="tls_failed"\} [1-9]/);
+      await d.stop();
+      // lws's own report of the refused certificate is a line of our log:
+      // JSON (log = "json") like every other line
+      assert.match(d.log, /"libwebsockets"/);
+      for (const line of d.log.split('\n').filter((l) => l.trim() !== ''))
+        assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+    } finally {
+      tlsHub.kill('SIGTERM');
+    }
+  });
+});
