@@ -196,8 +196,12 @@ bool held_back(self_ptr self, const Event& ev, Replay replay) {
 }
 
 void on_closed(self_ptr self, const socket_closed& ev) {
-  if (ev.id == self->state.current)
-    go_down(self, drop_cause::closed_by_peer, std::nullopt);
+  if (ev.id != self->state.current)
+    return;
+  auto cause = !ev.by_transport ? drop_cause::closed_by_peer
+               : ev.code == 1009 ? drop_cause::frame_too_large
+                                 : drop_cause::frame_stalled;
+  go_down(self, cause, std::nullopt);
 }
 
 drop_cause cause_of(const socket_failed& f);

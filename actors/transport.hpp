@@ -54,6 +54,10 @@ struct socket_options {
   std::string url; ///< ws://host:port/path?query or wss://…
   caf::timespan connect_timeout{std::chrono::seconds{10}};
   size_t max_inbound_bytes = 1024 * 1024;
+  /// A frame that has begun must be complete within this; otherwise the
+  /// socket is closed with 1008 (a header that announces more than
+  /// max_inbound_bytes closes it at once with 1009).
+  caf::timespan frame_timeout{std::chrono::seconds{30}};
   size_t max_outbound_frames = 1024;
   bool verify_peer = true; ///< TLS certificate and host name checks
 };
@@ -79,6 +83,9 @@ struct socket_closed {
   socket_id id;
   uint16_t code;
   std::string reason;
+  /// The transport closed it for what came in: a frame over
+  /// max_inbound_bytes (1009) or one that stalled past frame_timeout (1008).
+  bool by_transport = false;
 };
 
 /// The end of a socket that never opened.
@@ -93,7 +100,7 @@ struct socket_failed {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_options& x) {
   return f(caf::meta::type_name("socket_options"), x.url, x.connect_timeout,
-           x.max_inbound_bytes, x.max_outbound_frames, x.verify_peer);
+           x.max_inbound_bytes, x.frame_timeout, x.max_outbound_frames, x.verify_peer);
 }
 
 template <class Inspector>
@@ -109,7 +116,7 @@ typename Inspector::result_type inspect(Inspector& f, socket_received& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_closed& x) {
-  return f(caf::meta::type_name("socket_closed"), x.id, x.code, x.reason);
+  return f(caf::meta::type_name("socket_closed"), x.id, x.code, x.reason, x.by_transport);
 }
 
 template <class Inspector>

@@ -18,6 +18,9 @@ constexpr uint16_t close_abnormal = 1006;
 constexpr uint16_t close_too_big = 1009;
 constexpr const char* protocol_name = "tether-client";
 constexpr char oversized_reason[] = "message too big";
+constexpr uint16_t close_policy = 1008;
+constexpr char stalled_reason[] = "frame stalled";
+constexpr lws_usec_t frame_watch_us = 1000 * 1000;
 // lws gives every socket a receive buffer of this size (4 KiB by default).
 // Phoenix frames are mostly far smaller; a larger one arrives in pieces and
 // is assembled in socket_record::inbound, so this bounds memory, not frames.
@@ -42,6 +45,10 @@ struct socket_record {
   uint16_t peer_code = close_abnormal;         // (lws)
   std::string peer_reason;                     // (lws)
   lws_sorted_usec_list_t connect_timer{};      // (lws)
+  lws_sorted_usec_list_t frame_watch{};        // (lws) once a second while open
+  lws_usec_t frame_stalled_since = 0;          // (lws) 0: no frame in progress
+  size_t frame_remaining = 0;                  // (lws) at the last watch
+  bool stalled = false;                        // (lws) closing with 1008
   // guarded by the mutex:
   std::list<std::pair<protocol::wire_kind, std::string>> outbound;
   std::optional<std::pair<uint16_t, std::string>> close_request;
@@ -282,8 +289,49 @@ void transport_engine::connect(socket_record& rec) {
                    us);
 }
 
+/// lws tells us nothing of a frame until its payload fills the receive
+/// buffer or ends, so a header that announces 2^63 bytes, or a frame that
+/// trickles in forever, would hold the socket until the heartbeat gives up.
+/// Once a second the watch reads what the frame in progress still lacks.
+void transport_engine::watch_frames(socket_record& rec) {
+  lws_sul_schedule(ctx_, 0, &rec.frame_watch,
+                   [](lws_sorted_usec_list_t* sul) {
+                     auto* r = lws_container_of(sul, socket_record, frame_watch);
+                     if (!r->wsi || r->ended || r->oversized || r->stalled)
+                       return;
+                     auto remaining = lws_remaining_packet_payload(r->wsi);
+                     auto now = lws_now_usecs();
+                     if (r->inbound.size() + remaining > r->opts.max_inbound_bytes) {
+                       r->oversized = true;
+                       std::string{}.swap(r->inbound);
+                       r->peer_code = close_too_big;
+                       r->peer_reason = oversized_reason;
+                       lws_callback_on_writable(r->wsi);
+                       return;
+                     }
+                     if (remaining == 0) {
+                       r->frame_stalled_since = 0;
+                     } else if (r->frame_stalled_since == 0 || remaining != r->frame_remaining) {
+                       r->frame_stalled_since = now; // began, or moved on
+                     } else if (now - r->frame_stalled_since
+                                >= std::chrono::duration_cast<std::chrono::microseconds>(
+                                     r->opts.frame_timeout)
+                                     .count()) {
+                       r->stalled = true;
+                       r->peer_code = close_policy;
+                       r->peer_reason = stalled_reason;
+                       lws_callback_on_writable(r->wsi);
+                       return;
+                     }
+                     r->frame_remaining = remaining;
+                     r->engine->watch_frames(*r);
+                   },
+                   frame_watch_us);
+}
+
 void transport_engine::finish(socket_record& rec) {
   lws_sul_cancel(&rec.connect_timer);
+  lws_sul_cancel(&rec.frame_watch);
   std::lock_guard<std::mutex> guard{mtx_};
   sockets_.erase(rec.id);
 }
@@ -309,13 +357,18 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       rec.opened = true;
       lws_sul_cancel(&rec.connect_timer);
+      watch_frames(rec);
       caf::anon_send(rec.owner, socket_opened{rec.id});
       lws_callback_on_writable(wsi);
       return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE: {
       if (rec.oversized)
         return 0; // the rest of a message we refused
-      if (rec.inbound.size() + len > rec.opts.max_inbound_bytes) {
+      // What the frame header announces counts, not only what has come:
+      // a header claiming 2^63 bytes is refused at its first bytes instead
+      // of holding the socket until the heartbeat gives up.
+      auto announced = rec.inbound.size() + len + lws_remaining_packet_payload(wsi);
+      if (announced > rec.opts.max_inbound_bytes) {
         // Returning -1 here, in the middle of a frame, corrupts lws 4.1's
         // parser (a double free once the frame is larger than one receive
         // chunk). Drop the rest and close from the writeable callback.
@@ -341,6 +394,11 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
       if (rec.oversized) {
         lws_close_reason(wsi, static_cast<lws_close_status>(close_too_big),
                          (unsigned char*) oversized_reason, sizeof(oversized_reason) - 1);
+        return -1;
+      }
+      if (rec.stalled) {
+        lws_close_reason(wsi, static_cast<lws_close_status>(close_policy),
+                         (unsigned char*) stalled_reason, sizeof(stalled_reason) - 1);
         return -1;
       }
       std::optional<std::pair<protocol::wire_kind, std::string>> next;
@@ -407,7 +465,8 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
     case LWS_CALLBACK_CLIENT_CLOSED:
       if (!rec.ended) {
         rec.ended = true;
-        caf::anon_send(rec.owner, socket_closed{rec.id, rec.peer_code, rec.peer_reason});
+        caf::anon_send(rec.owner, socket_closed{rec.id, rec.peer_code, rec.peer_reason,
+                                                rec.oversized || rec.stalled});
       }
       return 0;
     case LWS_CALLBACK_WSI_DESTROY:
@@ -415,7 +474,8 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
         rec.ended = true;
         if (rec.opened)
           caf::anon_send(rec.owner,
-                         socket_closed{rec.id, rec.peer_code, rec.peer_reason});
+                         socket_closed{rec.id, rec.peer_code, rec.peer_reason,
+                                       rec.oversized || rec.stalled});
         else
           caf::anon_send(rec.owner,
                          socket_failed{rec.id, classify_failure(rec, 0, nullptr), 0,

@@ -42,6 +42,9 @@ public:
   /// The lws protocol callback (service thread only).
   static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);
 
+  /// Arms the once-a-second check of the frame in progress (lws thread).
+  void watch_frames(socket_record& rec);
+
 private:
   void run();
   /// Adds a command for the lws thread (mtx_ held). True when the lists were

@@ -29,6 +29,10 @@ std::string_view to_string(drop_cause cause) noexcept {
       return "connect_timeout";
     case drop_cause::tls_failed:
       return "tls_failed";
+    case drop_cause::frame_too_large:
+      return "frame_too_large";
+    case drop_cause::frame_stalled:
+      return "frame_stalled";
     case drop_cause::requested:
       return "requested";
   }

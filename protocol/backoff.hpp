@@ -40,6 +40,8 @@ enum class drop_cause : uint8_t {
   requested,         ///< the application asked to disconnect (never retried)
   connect_timeout,   ///< the socket did not open within its connect timeout
   tls_failed,        ///< the TLS handshake or the certificate check failed
+  frame_too_large,   ///< we closed it: an inbound frame over the size limit
+  frame_stalled,     ///< we closed it: an inbound frame not complete in time
 };
 
 std::string_view to_string(drop_cause cause) noexcept;

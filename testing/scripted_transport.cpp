@@ -117,6 +117,11 @@ void scripted_peer::close(socket_id id, uint16_t code) {
   t_.run();
 }
 
+void scripted_peer::refuse_inbound(socket_id id, uint16_t code) {
+  caf::anon_send(owner_of(id), socket_closed{id, code, "", true});
+  t_.run();
+}
+
 void scripted_peer::fail(socket_id id, transport_errc why, int http_status,
                          int retry_after_s) {
   caf::anon_send(owner_of(id), socket_failed{id, why, http_status, retry_after_s, ""});

@@ -75,6 +75,9 @@ public:
   /// than now: the connection was busy when it came).
   void say_arrived(socket_id id, const std::string& text, caf::actor_clock::time_point arrived);
   void close(socket_id id, uint16_t code = 1000);
+  /// The transport itself closed it for what came in (1009: a frame over the
+  /// limit, 1008: a frame that stalled).
+  void refuse_inbound(socket_id id, uint16_t code);
   void fail(socket_id id, transport_errc why, int http_status = 0,
             int retry_after_s = -1);
 

@@ -356,6 +356,24 @@ TEST_CASE("a connect that timed out or failed its TLS check is told by its own "
   CHECK(f.log->lines.back() == "reconnecting 3 4000ms connect_error");
 }
 
+TEST_CASE("a socket the transport closed for an oversized or stalled frame is told "
+          "by that cause, not as the peer's close",
+          "[connection]") {
+  tree f;
+  auto id = f.joined();
+  f.peer.refuse_inbound(id, 1009);
+  CHECK(f.log->count("disconnected frame_too_large") == 1);
+  f.t.advance(1s);
+  auto second = f.peer.latest();
+  f.peer.open(second);
+  f.peer.refuse_inbound(second, 1008);
+  CHECK(f.log->count("disconnected frame_stalled") == 1);
+  f.t.advance(2s);
+  f.peer.open(f.peer.latest());
+  f.peer.close(f.peer.latest(), 1009); // the server's own 1009
+  CHECK(f.log->count("disconnected closed_by_peer") == 1);
+}
+
 TEST_CASE("a refused upgrade retries slowly, Retry-After is honoured",
           "[connection]") {
   tree f;

@@ -8,6 +8,7 @@
 #include "protocol/phoenix_json.hpp"
 #include "protocol/reply.hpp"
 #include "integration/socket_fixture.hpp"
+#include "support/hostile_ws_server.hpp"
 
 using namespace tether;
 using namespace tether::testing;
@@ -127,6 +128,44 @@ TEST_CASE("close codes from the server are surfaced", "[integration]") {
     f.next<socket_opened>();
     CHECK(f.next<socket_closed>().code == 1000);
   }
+}
+
+TEST_CASE("a frame whose header claims more than the limit closes the socket at "
+          "once with 1009, not when the heartbeat gives up",
+          "[integration]") {
+  // FIN + text, 127: a 64-bit length follows: 2^63 - 1 bytes; then 3 of them
+  std::string frame{"\x81\x7f\x7f\xff\xff\xff\xff\xff\xff\xff", 10};
+  frame += "abc";
+  testing::hostile_ws_server server{frame};
+  socket_fixture f;
+  auto t0 = std::chrono::steady_clock::now();
+  f.open({server.url()});
+  f.next<socket_opened>();
+  auto closed = f.next<socket_closed>();
+  CHECK(closed.code == 1009);
+  CHECK(closed.by_transport);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+}
+
+TEST_CASE("a frame that stops arriving halfway closes the socket with 1008 after "
+          "frame_timeout",
+          "[integration]") {
+  // FIN + text, 126: a 16-bit length follows: 100 bytes; only 10 of them come
+  std::string frame{"\x81\x7e\x00\x64", 4};
+  frame += "0123456789";
+  testing::hostile_ws_server server{frame};
+  socket_fixture f;
+  socket_options opts{server.url()};
+  opts.frame_timeout = 2s;
+  auto t0 = std::chrono::steady_clock::now();
+  f.open(opts);
+  f.next<socket_opened>();
+  auto closed = f.next<socket_closed>();
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(closed.code == 1008);
+  CHECK(closed.by_transport);
+  CHECK(took >= 2s);
+  CHECK(took < 6s);
 }
 
 TEST_CASE("an inbound message over the limit closes the socket with 1009",
