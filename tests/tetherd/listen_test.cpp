@@ -1,5 +1,6 @@
 // tetherd's control API and tether-hub bind exactly the address they are
-// given: asked of the kernel (/proc/net/tcp, tcp6), not of our own code.
+// given: asked of the kernel (each listening socket's getsockname), not of
+// our own code.
 
 #include <catch2/catch.hpp>
 
@@ -9,9 +10,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,45 +20,44 @@ using namespace tether;
 
 namespace {
 
-/// The inodes of this process's sockets (/proc/self/fd → "socket:[N]"):
-/// another test process may listen on the same port number in the other
-/// address family, so only our own sockets count.
-std::set<std::string> own_socket_inodes() {
-  std::set<std::string> out;
-  for (auto& fd : std::filesystem::directory_iterator{"/proc/self/fd"}) {
-    std::error_code ec;
-    auto target = std::filesystem::read_symlink(fd.path(), ec).string();
-    if (!ec && target.rfind("socket:[", 0) == 0)
-      out.insert(target.substr(8, target.size() - 9));
-  }
-  return out;
-}
-
-/// The local addresses (kernel hex) of this process's listening sockets on
-/// `port`, in /proc/net/<table> (tcp or tcp6).
-std::vector<std::string> listeners(const std::string& table, int port) {
-  auto ours = own_socket_inodes();
-  std::ifstream in{"/proc/net/" + table};
+/// The local addresses of this process's listening sockets on `port` in
+/// one address family, asked of the kernel socket by socket (getsockname on
+/// each of our descriptors, SO_ACCEPTCONN for "listening"). /proc/net/tcp6
+/// is not used: it lists the whole namespace and, read while other tests
+/// open sockets, can show one socket twice or skip it.
+std::vector<std::string> listeners(int family, int port) {
   std::vector<std::string> out;
-  std::string line;
-  std::getline(in, line); // header
-  while (std::getline(in, line)) {
-    std::istringstream fields{line};
-    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
-    fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout
-      >> inode;
-    auto colon = local.rfind(':');
-    if (state == "0A" && std::stoi(local.substr(colon + 1), nullptr, 16) == port
-        && ours.count(inode))
-      out.push_back(local.substr(0, colon));
+  for (auto& fd : std::filesystem::directory_iterator{"/proc/self/fd"}) {
+    int n = std::stoi(fd.path().filename().string());
+    int listening = 0;
+    socklen_t llen = sizeof(listening);
+    if (::getsockopt(n, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) != 0 || !listening)
+      continue;
+    sockaddr_storage sa{};
+    socklen_t len = sizeof(sa);
+    if (::getsockname(n, reinterpret_cast<sockaddr*>(&sa), &len) != 0 || sa.ss_family != family)
+      continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    int bound_port = 0;
+    if (family == AF_INET) {
+      auto& v4 = reinterpret_cast<sockaddr_in&>(sa);
+      ::inet_ntop(AF_INET, &v4.sin_addr, text, sizeof(text));
+      bound_port = ntohs(v4.sin_port);
+    } else {
+      auto& v6 = reinterpret_cast<sockaddr_in6&>(sa);
+      ::inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof(text));
+      bound_port = ntohs(v6.sin6_port);
+    }
+    if (bound_port == port)
+      out.emplace_back(text);
   }
   return out;
 }
 
-const std::string v4_loopback = "0100007F";
-const std::string v4_any = "00000000";
-const std::string v6_loopback = "00000000000000000000000001000000";
-const std::string v6_any = "00000000000000000000000000000000";
+const std::string v4_loopback = "127.0.0.1";
+const std::string v4_any = "0.0.0.0";
+const std::string v6_loopback = "::1";
+const std::string v6_any = "::";
 
 using strings = std::vector<std::string>;
 
@@ -94,28 +91,28 @@ bool v6_only(int port) {
 TEST_CASE("the control API binds exactly its listen address", "[tetherd]") {
   SECTION("127.0.0.1: IPv4 loopback only, no IPv6 socket") {
     auto api = api_on("127.0.0.1:0");
-    CHECK(listeners("tcp", api.port()) == strings{v4_loopback});
-    CHECK(listeners("tcp6", api.port()).empty());
+    CHECK(listeners(AF_INET, api.port()) == strings{v4_loopback});
+    CHECK(listeners(AF_INET6, api.port()).empty());
   }
   SECTION("localhost is 127.0.0.1") {
     auto api = api_on("localhost:0");
-    CHECK(listeners("tcp", api.port()) == strings{v4_loopback});
-    CHECK(listeners("tcp6", api.port()).empty());
+    CHECK(listeners(AF_INET, api.port()) == strings{v4_loopback});
+    CHECK(listeners(AF_INET6, api.port()).empty());
   }
   SECTION("[::1]: IPv6 loopback only") {
     auto api = api_on("[::1]:0");
-    CHECK(listeners("tcp6", api.port()) == strings{v6_loopback});
-    CHECK(listeners("tcp", api.port()).empty());
+    CHECK(listeners(AF_INET6, api.port()) == strings{v6_loopback});
+    CHECK(listeners(AF_INET, api.port()).empty());
   }
   SECTION("0.0.0.0 (allowed by the config's allow_remote): every IPv4 address") {
     auto api = api_on("0.0.0.0:0");
-    CHECK(listeners("tcp", api.port()) == strings{v4_any});
-    CHECK(listeners("tcp6", api.port()).empty());
+    CHECK(listeners(AF_INET, api.port()) == strings{v4_any});
+    CHECK(listeners(AF_INET6, api.port()).empty());
   }
   SECTION("[::]: every IPv6 address, and no IPv4 one") {
     auto api = api_on("[::]:0");
-    CHECK(listeners("tcp6", api.port()) == strings{v6_any});
-    CHECK(listeners("tcp", api.port()).empty());
+    CHECK(listeners(AF_INET6, api.port()) == strings{v6_any});
+    CHECK(listeners(AF_INET, api.port()).empty());
     CHECK(v6_only(api.port()));
   }
 }
@@ -126,13 +123,13 @@ TEST_CASE("tether-hub binds exactly its --host", "[tetherd]") {
   SECTION("127.0.0.1") {
     opts.host = "127.0.0.1";
     hub::hub_server h{opts};
-    CHECK(listeners("tcp", h.port()) == strings{v4_loopback});
-    CHECK(listeners("tcp6", h.port()).empty());
+    CHECK(listeners(AF_INET, h.port()) == strings{v4_loopback});
+    CHECK(listeners(AF_INET6, h.port()).empty());
   }
   SECTION("::1") {
     opts.host = "::1";
     hub::hub_server h{opts};
-    CHECK(listeners("tcp6", h.port()) == strings{v6_loopback});
-    CHECK(listeners("tcp", h.port()).empty());
+    CHECK(listeners(AF_INET6, h.port()) == strings{v6_loopback});
+    CHECK(listeners(AF_INET, h.port()).empty());
   }
 }
