@@ -18,9 +18,10 @@ bool liveness_judge::awaiting(std::string_view nonce) const noexcept {
 std::optional<time_point> liveness_judge::on_pong(std::string_view nonce) {
   auto i = std::find_if(out_.begin(), out_.end(),
                         [&](const ping& p) { return p.nonce == nonce; });
-  if (i == out_.end() || i->heard)
+  if (i == out_.end() || i->answered)
     return std::nullopt; // mismatched, late, or a second answer
   auto sent = i->sent;
+  i->answered = true;
   ever_answered_ = true;
   on_activity();
   return sent;

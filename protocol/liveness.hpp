@@ -90,7 +90,9 @@ private:
   struct ping {
     std::string nonce;
     time_point sent;
-    bool heard = false; ///< a pong or any frame arrived since it left
+    bool heard = false;    ///< a pong or any frame arrived since it left
+    bool answered = false; ///< its own pong arrived (kept apart from `heard`:
+                           ///< under steady traffic a reply always comes first)
   };
 
   liveness_config cfg_;

@@ -151,3 +151,21 @@ TEST_CASE("a sign of life counts for every ping out; a pong answers with its "
   CHECK(j.on_check("b") == verdict::alive);
   CHECK_FALSE(j.on_pong("b")); // judged: late
 }
+
+// Found by the fault test (tests/faults): under steady push traffic every
+// pong comes after some push reply. The pong must still count as the
+// server answering, or the peer stays "never answered" and a blackhole is
+// never judged.
+TEST_CASE("a pong after other traffic still answers its ping", "[policy]") {
+  liveness_judge j{{1s, 3s, 0}};
+  j.on_ping("a", t0);
+  j.on_activity(); // a push's reply overtakes the heartbeat's
+  auto sent = j.on_pong("a");
+  REQUIRE(sent);
+  CHECK(*sent == t0);
+  CHECK(j.ever_answered());
+  CHECK_FALSE(j.on_pong("a")); // a second answer to one ping is ignored
+  CHECK(j.on_check("a") == verdict::alive);
+  j.on_ping("b", t0 + 1s);
+  CHECK(j.on_check("b") == verdict::dead); // then silence: judged
+}
