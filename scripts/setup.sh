@@ -19,6 +19,7 @@ packages=(
   libsystemd-dev            # tetherd's sd_notify (READY, STOPPING, watchdog)
   gnuplot-nox               # bench/run's plots
   curl                      # the README's demo requests
+  iproute2 iptables         # tests/faults: network namespaces, veth, packet loss
   nodejs npm                # conformance client (official phoenix JS client)
 )
 
