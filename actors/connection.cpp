@@ -225,6 +225,8 @@ drop_cause cause_of(const socket_failed& f) {
       return drop_cause::connect_timeout;
     case transport_errc::tls_failed:
       return drop_cause::tls_failed;
+    case transport_errc::dns_failed:
+      return drop_cause::dns_failed;
     default:
       return drop_cause::connect_error;
   }

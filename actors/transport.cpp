@@ -51,6 +51,8 @@ const char* to_string(transport_errc code) {
       return "connect_timeout";
     case transport_errc::tls_failed:
       return "tls_failed";
+    case transport_errc::dns_failed:
+      return "dns_failed";
     case transport_errc::auth_refused:
       return "auth_refused";
     case transport_errc::rate_limited:

@@ -39,6 +39,7 @@ enum class transport_errc : uint8_t {
   connect_failed,     ///< TCP / WebSocket handshake failed
   connect_timeout,    ///< not open within connect_timeout
   tls_failed,         ///< TLS handshake or certificate verification failed
+  dns_failed,         ///< the host name did not resolve
   auth_refused,       ///< the upgrade was answered 401 or 403
   rate_limited,       ///< the upgrade was answered 429 or 503
   frame_too_large,    ///< an inbound message over max_inbound_bytes

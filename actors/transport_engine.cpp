@@ -1,5 +1,7 @@
 #include "actors/transport_engine.hpp"
 
+#include <netdb.h>
+
 #include <algorithm>
 #include <cstring>
 #include <list>
@@ -70,6 +72,19 @@ const lws_protocols protocols[] = {
    0, receive_chunk_bytes, 0, nullptr, 0},
   {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
+
+/// Why `host` does not resolve, or nothing when it does.
+std::optional<std::string> resolve_error(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (found)
+    ::freeaddrinfo(found);
+  if (rc == 0)
+    return std::nullopt;
+  return std::string{::gai_strerror(rc)};
+}
 
 transport_errc classify_failure(const socket_record& rec, int status,
                                 const char* detail) {
@@ -270,10 +285,17 @@ void transport_engine::connect(socket_record& rec) {
     auto i = sockets_.find(id);
     if (i == sockets_.end())
       return;
-    if (!i->second->ended)
+    // lws 4.1 gives up inside the call, without a reason, when the host
+    // does not resolve: ask the resolver why (this is the thread lws's own
+    // blocking lookup ran on a moment ago).
+    if (!i->second->ended) {
+      auto dns = resolve_error(i->second->url.host);
       caf::anon_send(i->second->owner,
-                     socket_failed{id, transport_errc::connect_failed, 0, -1,
-                                   "connect refused by lws"});
+                     dns ? socket_failed{id, transport_errc::dns_failed, 0, -1,
+                                         "cannot resolve " + i->second->url.host + ": " + *dns}
+                         : socket_failed{id, transport_errc::connect_failed, 0, -1,
+                                         "connect refused by lws"});
+    }
     sockets_.erase(i);
     return;
   }

@@ -33,6 +33,8 @@ std::string_view to_string(drop_cause cause) noexcept {
       return "frame_too_large";
     case drop_cause::frame_stalled:
       return "frame_stalled";
+    case drop_cause::dns_failed:
+      return "dns_failed";
     case drop_cause::requested:
       return "requested";
   }

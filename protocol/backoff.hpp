@@ -42,6 +42,7 @@ enum class drop_cause : uint8_t {
   tls_failed,        ///< the TLS handshake or the certificate check failed
   frame_too_large,   ///< we closed it: an inbound frame over the size limit
   frame_stalled,     ///< we closed it: an inbound frame not complete in time
+  dns_failed,        ///< the server's host name did not resolve
 };
 
 std::string_view to_string(drop_cause cause) noexcept;

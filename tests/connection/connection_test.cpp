@@ -342,8 +342,8 @@ TEST_CASE("reconnects back off 1 s, 2 s, 4 s … and reset after a stable "
   CHECK(f.log->lines.back() == "reconnecting 1 1000ms closed_by_peer");
 }
 
-TEST_CASE("a connect that timed out or failed its TLS check is told by its own "
-          "cause, and retried on the same curve",
+TEST_CASE("a connect that timed out, failed its TLS check or its name lookup is "
+          "told by its own cause, and retried on the same curve",
           "[connection]") {
   tree f;
   f.peer.fail(f.peer.latest(), transport_errc::connect_timeout);
@@ -354,6 +354,9 @@ TEST_CASE("a connect that timed out or failed its TLS check is told by its own "
   f.t.advance(2s);
   f.peer.fail(f.peer.latest(), transport_errc::connect_failed);
   CHECK(f.log->lines.back() == "reconnecting 3 4000ms connect_error");
+  f.t.advance(4s);
+  f.peer.fail(f.peer.latest(), transport_errc::dns_failed);
+  CHECK(f.log->lines.back() == "reconnecting 4 8000ms dns_failed");
 }
 
 TEST_CASE("a socket the transport closed for an oversized or stalled frame is told "

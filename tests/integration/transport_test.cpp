@@ -59,6 +59,17 @@ TEST_CASE("connecting to nothing fails with connect_failed", "[integration]") {
   CHECK(failed.why == transport_errc::connect_failed);
 }
 
+// Hidden: needs a resolver that answers nothing, so that no query leaves
+// the machine. tests/faults/dns_run.sh runs it in a network namespace whose
+// resolv.conf points at 127.0.0.1, where nothing listens.
+TEST_CASE("a host name that does not resolve fails with dns_failed", "[.dns]") {
+  socket_fixture f;
+  f.open({"ws://tether-dns-test.invalid:4000/socket/websocket"});
+  auto failed = f.next<socket_failed>();
+  CHECK(failed.why == transport_errc::dns_failed);
+  CHECK_THAT(failed.detail, Catch::Contains("cannot resolve tether-dns-test.invalid"));
+}
+
 TEST_CASE("a bad URL is reported as an event, not a crash", "[integration]") {
   socket_fixture f;
   f.open({"http://nope"});
