@@ -132,7 +132,8 @@ void connect(self_ptr self) {
 
 /// The current socket is gone (or must go): stop its heartbeat first, then
 /// close it, tell the consumer, schedule the next attempt.
-void go_down(self_ptr self, drop_cause cause, std::optional<caf::timespan> retry_after) {
+void go_down(self_ptr self, drop_cause cause, std::optional<caf::timespan> retry_after,
+             std::string detail = {}, int http_status = 0) {
   auto& st = self->state;
   st.heartbeat_wanted = false;
   if (st.heartbeat)
@@ -148,7 +149,7 @@ void go_down(self_ptr self, drop_cause cause, std::optional<caf::timespan> retry
     topic.joined = false;
     topic.join_ref.reset();
   }
-  emit(self, disconnected{std::string{to_string(cause)}});
+  emit(self, disconnected{std::string{to_string(cause)}, std::move(detail), http_status});
   if (st.user_disconnected)
     return;
   auto now = self->clock().now();
@@ -201,7 +202,10 @@ void on_closed(self_ptr self, const socket_closed& ev) {
   auto cause = !ev.by_transport ? drop_cause::closed_by_peer
                : ev.code == 1009 ? drop_cause::frame_too_large
                                  : drop_cause::frame_stalled;
-  go_down(self, cause, std::nullopt);
+  auto detail = "close code " + std::to_string(ev.code);
+  if (!ev.reason.empty())
+    detail += ": " + ev.reason;
+  go_down(self, cause, std::nullopt, std::move(detail));
 }
 
 drop_cause cause_of(const socket_failed& f);
@@ -212,7 +216,10 @@ void on_failed(self_ptr self, const socket_failed& ev) {
   std::optional<caf::timespan> retry_after;
   if (ev.retry_after_s >= 0)
     retry_after = std::chrono::seconds{ev.retry_after_s};
-  go_down(self, cause_of(ev), retry_after);
+  auto detail = ev.detail;
+  if (ev.http_status > 0)
+    detail = "HTTP " + std::to_string(ev.http_status) + (detail.empty() ? "" : ": " + detail);
+  go_down(self, cause_of(ev), retry_after, std::move(detail), ev.http_status);
 }
 
 drop_cause cause_of(const socket_failed& f) {

@@ -62,6 +62,11 @@ struct channel_closed {
 /// The socket went down; `cause` says why (see protocol::drop_cause).
 struct disconnected {
   std::string cause;
+  /// What the socket said of it, when it said anything: the HTTP status and
+  /// text of a refused upgrade, the resolver's or TLS's reason, the server's
+  /// close code and reason.
+  std::string detail = {};
+  int http_status = 0; ///< of a refused upgrade (401, 403, 429, 503…), else 0
 };
 
 /// A reconnect attempt is scheduled.
@@ -150,7 +155,7 @@ typename Inspector::result_type inspect(Inspector& f, channel_closed& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, disconnected& x) {
-  return f(caf::meta::type_name("disconnected"), x.cause);
+  return f(caf::meta::type_name("disconnected"), x.cause, x.detail, x.http_status);
 }
 
 template <class Inspector>

@@ -30,9 +30,27 @@ constexpr size_t receive_chunk_bytes = 1024;
 
 } // namespace
 
+struct socket_record;
+
+/// An lws timer of a socket. lws hands its callback only the list node, and
+/// finding the record from it with offsetof needs a standard-layout type,
+/// which socket_record (strings, actors) is not: this small one is.
+struct socket_timer {
+  lws_sorted_usec_list_t sul{};
+  socket_record* record = nullptr;
+
+  static socket_record* record_of(lws_sorted_usec_list_t* sul) {
+    return lws_container_of(sul, socket_timer, sul)->record;
+  }
+};
+
 /// One socket. Fields marked (lws) are touched only by the service thread;
 /// the others are guarded by the engine's mutex.
 struct socket_record {
+  socket_record() = default;
+  socket_record(const socket_record&) = delete; // its timers point back at it
+  socket_record& operator=(const socket_record&) = delete;
+
   socket_id id;
   socket_options opts;
   socket_owner_actor owner;
@@ -46,8 +64,8 @@ struct socket_record {
   std::string inbound;                         // (lws) message being assembled
   uint16_t peer_code = close_abnormal;         // (lws)
   std::string peer_reason;                     // (lws)
-  lws_sorted_usec_list_t connect_timer{};      // (lws)
-  lws_sorted_usec_list_t frame_watch{};        // (lws) once a second while open
+  socket_timer connect_timer{{}, this};        // (lws)
+  socket_timer frame_watch{{}, this};          // (lws) once a second while open
   lws_usec_t frame_stalled_since = 0;          // (lws) 0: no frame in progress
   size_t frame_remaining = 0;                  // (lws) at the last watch
   bool stalled = false;                        // (lws) closing with 1008
@@ -299,9 +317,9 @@ void transport_engine::connect(socket_record& rec) {
     sockets_.erase(i);
     return;
   }
-  lws_sul_schedule(ctx_, 0, &rec.connect_timer,
+  lws_sul_schedule(ctx_, 0, &rec.connect_timer.sul,
                    [](lws_sorted_usec_list_t* sul) {
-                     auto* r = lws_container_of(sul, socket_record, connect_timer);
+                     auto* r = socket_timer::record_of(sul);
                      if (r->opened || !r->wsi)
                        return;
                      r->timed_out = true;
@@ -316,9 +334,9 @@ void transport_engine::connect(socket_record& rec) {
 /// trickles in forever, would hold the socket until the heartbeat gives up.
 /// Once a second the watch reads what the frame in progress still lacks.
 void transport_engine::watch_frames(socket_record& rec) {
-  lws_sul_schedule(ctx_, 0, &rec.frame_watch,
+  lws_sul_schedule(ctx_, 0, &rec.frame_watch.sul,
                    [](lws_sorted_usec_list_t* sul) {
-                     auto* r = lws_container_of(sul, socket_record, frame_watch);
+                     auto* r = socket_timer::record_of(sul);
                      if (!r->wsi || r->ended || r->oversized || r->stalled)
                        return;
                      auto remaining = lws_remaining_packet_payload(r->wsi);
@@ -352,8 +370,8 @@ void transport_engine::watch_frames(socket_record& rec) {
 }
 
 void transport_engine::finish(socket_record& rec) {
-  lws_sul_cancel(&rec.connect_timer);
-  lws_sul_cancel(&rec.frame_watch);
+  lws_sul_cancel(&rec.connect_timer.sul);
+  lws_sul_cancel(&rec.frame_watch.sul);
   std::lock_guard<std::mutex> guard{mtx_};
   sockets_.erase(rec.id);
 }
@@ -378,7 +396,7 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
   switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       rec.opened = true;
-      lws_sul_cancel(&rec.connect_timer);
+      lws_sul_cancel(&rec.connect_timer.sul);
       watch_frames(rec);
       caf::anon_send(rec.owner, socket_opened{rec.id});
       lws_callback_on_writable(wsi);

@@ -11,7 +11,7 @@ jobs=$(nproc)
 peer_dir=$PWD/build/phoenix-peer
 run_flavour() {
   local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja -DTETHER_PHOENIX_PEER_DIR="$peer_dir" "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DTETHER_PHOENIX_PEER_DIR="$peer_dir" -DTETHER_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   ctest --test-dir "$dir" --output-on-failure -j "$jobs"
 }

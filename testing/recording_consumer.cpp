@@ -64,7 +64,10 @@ std::string describe(const event& e) {
 caf::actor spawn_recording_consumer(caf::actor_system& sys,
                                     std::shared_ptr<event_log> log) {
   return sys.spawn([log]() -> caf::behavior {
-    return {[log](event& e) { log->lines.push_back(describe(e)); }};
+    return {[log](event& e) {
+      log->lines.push_back(describe(e));
+      log->events.push_back(std::move(e));
+    }};
   });
 }
 

@@ -18,6 +18,16 @@ namespace tether::testing {
 
 struct event_log {
   std::vector<std::string> lines;
+  std::vector<event> events; ///< the events themselves, for what a line leaves out
+
+  /// The last event of type E, or null.
+  template <class E>
+  const E* last() const {
+    for (auto i = events.rbegin(); i != events.rend(); ++i)
+      if (auto* e = std::get_if<E>(&*i))
+        return e;
+    return nullptr;
+  }
   size_t count(const std::string& prefix) const;
   /// The lines that begin with `prefix`, in order.
   std::vector<std::string> with_prefix(const std::string& prefix) const;

@@ -3,6 +3,7 @@
 //              [--relay] [--heartbeat-interval-ms 30000]
 //              [--no-heartbeat-replies] [--log-pushes]
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "apps/common/listen_address.hpp"
+#include "apps/common/version.hpp"
 #include "apps/hub/hub_server.hpp"
 
 namespace {
@@ -39,6 +41,7 @@ void usage(std::FILE* out) {
     "  --tls-cert FILE --tls-key FILE\n"
     "                              serve wss:// with this PEM certificate and key\n"
     "  --help                      this text\n"
+    "  --version                   the version\n"
     "\n"
     "Socket: ws://HOST:PORT/socket/websocket?vsn=2.0.0 (token=bad is refused).\n"
     "Demo channel on room:*: echo, err, noreply, broadcast, crash, slow {ms}, stop;\n"
@@ -46,19 +49,29 @@ void usage(std::FILE* out) {
     out);
 }
 
-long number_arg(int& i, int argc, char** argv) {
+const char* value_arg(int& i, int argc, char** argv) {
   if (i + 1 >= argc) {
     std::fprintf(stderr, "tether-hub: %s needs a value\n", argv[i]);
     std::exit(2);
   }
+  return argv[++i];
+}
+
+long number_arg(int& i, int argc, char** argv, long max) {
+  auto* text = value_arg(i, argc, argv);
   char* end = nullptr;
-  auto value = std::strtol(argv[++i], &end, 10);
-  if (*end != '\0' || value < 0) {
-    std::fprintf(stderr, "tether-hub: bad number for %s: %s\n", argv[i - 1], argv[i]);
+  errno = 0;
+  auto value = std::strtol(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || errno != 0 || value < 0 || value > max) {
+    std::fprintf(stderr, "tether-hub: %s takes a number from 0 to %ld, not %s\n",
+                 argv[i - 1], max, text);
     std::exit(2);
   }
   return value;
 }
+
+constexpr long max_port = 65535;
+constexpr long max_ms = 24L * 3600 * 1000; // a day
 
 } // namespace
 
@@ -70,18 +83,21 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       usage(stdout);
       return 0;
-    } else if (arg == "--host" && i + 1 < argc) {
-      opts.host = argv[++i];
+    } else if (arg == "--version") {
+      std::printf("tether-hub %s\n", tether::apps::version);
+      return 0;
+    } else if (arg == "--host") {
+      opts.host = value_arg(i, argc, argv);
     } else if (arg == "--port") {
-      opts.port = static_cast<int>(number_arg(i, argc, argv));
+      opts.port = static_cast<int>(number_arg(i, argc, argv, max_port));
     } else if (arg == "--idle-timeout-ms") {
-      opts.idle_timeout = std::chrono::milliseconds{number_arg(i, argc, argv)};
+      opts.idle_timeout = std::chrono::milliseconds{number_arg(i, argc, argv, max_ms)};
     } else if (arg == "--heartbeat-interval-ms") {
-      opts.heartbeat_interval = std::chrono::milliseconds{number_arg(i, argc, argv)};
-    } else if (arg == "--tls-cert" && i + 1 < argc) {
-      opts.tls_cert = argv[++i];
-    } else if (arg == "--tls-key" && i + 1 < argc) {
-      opts.tls_key = argv[++i];
+      opts.heartbeat_interval = std::chrono::milliseconds{number_arg(i, argc, argv, max_ms)};
+    } else if (arg == "--tls-cert") {
+      opts.tls_cert = value_arg(i, argc, argv);
+    } else if (arg == "--tls-key") {
+      opts.tls_key = value_arg(i, argc, argv);
     } else if (arg == "--relay") {
       opts.relay = true;
     } else if (arg == "--allow-remote") {
@@ -91,8 +107,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--no-heartbeat-replies") {
       opts.answer_heartbeats = false;
     } else {
-      std::fprintf(stderr, "tether-hub: unknown argument %s\n\n", arg.c_str());
-      usage(stderr);
+      std::fprintf(stderr, "tether-hub: unknown option %s (--help lists them)\n",
+                   arg.c_str());
       return 2;
     }
   }

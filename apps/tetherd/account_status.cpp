@@ -56,6 +56,12 @@ struct event_writer {
   }
   void operator()(const disconnected& e) {
     str(w, "cause", e.cause);
+    if (!e.detail.empty())
+      str(w, "detail", e.detail);
+    if (e.http_status > 0) {
+      w.Key("http_status");
+      w.Int(e.http_status);
+    }
   }
   void operator()(const reconnect_scheduled& e) {
     w.Key("attempt");

@@ -64,6 +64,14 @@ std::string method_of(lws* wsi) {
   return "OTHER";
 }
 
+const char* status_text(int status) {
+  switch (status) {
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    default: return "Refused";
+  }
+}
+
 } // namespace
 
 control_api::control_api(control_api_options opts, dispatcher dispatch)
@@ -133,6 +141,16 @@ void control_api::publish(const std::string& account, std::string line) {
     events_.emplace_back(account, std::move(line));
   }
   lws_cancel_service(ctx_);
+}
+
+void control_api::set_accounts(std::set<std::string> names) {
+  std::lock_guard guard{inbox_mutex_};
+  accounts_ = std::move(names);
+}
+
+bool control_api::known_account(const std::string& name) {
+  std::lock_guard guard{inbox_mutex_};
+  return accounts_.count(name) > 0;
 }
 
 int control_api::on_event(lws* wsi, int reason, void* user, void* in, size_t len) {
@@ -253,6 +271,19 @@ int control_api::write_response(lws* wsi, connection& c) {
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+int control_api::refuse_upgrade(lws* wsi, const api_response& r) {
+  // Written whole, as lws_return_http_status does, before the close.
+  std::string out(LWS_PRE, '\0');
+  out += "HTTP/1.1 " + std::to_string(r.status) + " " + status_text(r.status)
+         + "\r\ncontent-type: " + r.content_type
+         + "\r\ncontent-length: " + std::to_string(r.body.size())
+         + "\r\nconnection: close\r\n\r\n" + r.body;
+  auto n = out.size() - LWS_PRE;
+  lws_write(wsi, reinterpret_cast<unsigned char*>(out.data()) + LWS_PRE, n,
+            LWS_WRITE_HTTP_FINAL);
+  return -1;
+}
+
 int control_api::handle(lws* wsi, int reason, connection*& c, void* in, size_t len) {
   switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -302,14 +333,17 @@ int control_api::handle(lws* wsi, int reason, connection*& c, void* in, size_t l
       }
       return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-      if (header(wsi, WSI_TOKEN_GET_URI) != "/events") {
-        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
-        return -1;
-      }
-      if (!bearer_matches(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), opts_.token)) {
-        lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, nullptr);
-        return -1;
-      }
+      if (header(wsi, WSI_TOKEN_GET_URI) != "/events")
+        return refuse_upgrade(wsi, error_response(404, "not_found",
+                                                  "the event stream is GET /events"));
+      if (!bearer_matches(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), opts_.token))
+        return refuse_upgrade(wsi, error_response(401, "unauthorized",
+                                                  "a valid bearer token is required"));
+      char buf[256];
+      if (auto* v = lws_get_urlarg_by_name(wsi, "account=", buf, sizeof(buf));
+          v && !known_account(v))
+        return refuse_upgrade(wsi, error_response(404, "unknown_account",
+                                                  "no account has that name (GET /accounts lists them)"));
       return 0;
     }
     case LWS_CALLBACK_ESTABLISHED: {

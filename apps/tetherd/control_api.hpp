@@ -32,6 +32,9 @@ public:
   virtual ~api_sink() = default;
   virtual void respond(uint64_t id, api_response response) = 0;
   virtual void publish(const std::string& account, std::string line) = 0;
+  /// The accounts the config names now: an event stream may filter by one
+  /// of these only (a typo is a 404, not a stream that stays silent).
+  virtual void set_accounts(std::set<std::string> names) = 0;
 };
 
 struct control_api_options {
@@ -63,6 +66,7 @@ public:
 
   void respond(uint64_t id, api_response response) override;
   void publish(const std::string& account, std::string line) override;
+  void set_accounts(std::set<std::string> names) override;
 
   /// Requests dispatched whose response is not yet written, and whose
   /// client is still there (thread-safe).
@@ -86,6 +90,10 @@ private:
   void refuse(lws* wsi, connection& c, api_response r);
   void dispatch(lws* wsi, connection& c);
   int write_response(lws* wsi, connection& c);
+  /// Refuses an event stream's upgrade with a JSON answer, as every other
+  /// refusal of the API (lws's own would be an HTML page).
+  int refuse_upgrade(lws* wsi, const api_response& r);
+  bool known_account(const std::string& name);
 
   control_api_options opts_;
   dispatcher dispatch_;
@@ -104,6 +112,7 @@ private:
   std::mutex inbox_mutex_;
   std::vector<std::pair<uint64_t, api_response>> responses_;
   std::vector<std::pair<std::string, std::string>> events_;
+  std::set<std::string> accounts_; ///< guarded by inbox_mutex_
 };
 
 } // namespace tether::daemon

@@ -122,7 +122,7 @@ void start_account(self_ptr self, const std::string& name,
   store_params(self, entry.cfg, pc.connection.connect_params);
   st.opts.log->info("starting account", {{"account", name},
                                          {"url", redact_url(entry.cfg.url)},
-                                         {"offline", entry.cfg.offline ? "true" : "false"}});
+                                         {"offline", entry.cfg.offline}});
   if (!entry.cfg.verify_tls)
     st.opts.log->warn("TLS certificate checks are off for this account (verify_tls = false)",
                       {{"account", name}});
@@ -199,7 +199,24 @@ void on_account_event(self_ptr self, account_event& ev) {
     st.opts.log->error("account's tree stopped",
                        {{"account", ev.account}, {"reason", entry.status.last_cause}});
   } else if (auto* d = std::get_if<disconnected>(&ev.event)) {
-    st.opts.log->info("disconnected", {{"account", ev.account}, {"cause", d->cause}});
+    if (d->http_status > 0)
+      st.opts.log->warn("disconnected", {{"account", ev.account},
+                                         {"cause", d->cause},
+                                         {"http_status", d->http_status},
+                                         {"detail", d->detail}});
+    else
+      st.opts.log->info("disconnected",
+                        {{"account", ev.account}, {"cause", d->cause}, {"detail", d->detail}});
+  } else if (auto* r = std::get_if<reconnect_scheduled>(&ev.event)) {
+    st.opts.log->info("reconnect scheduled",
+                      {{"account", ev.account},
+                       {"attempt", r->attempt},
+                       {"delay_ms", std::chrono::duration_cast<std::chrono::milliseconds>(r->delay).count()},
+                       {"cause", r->cause}});
+  } else if (auto* a = std::get_if<reconnect_abandoned>(&ev.event)) {
+    st.opts.log->warn("reconnects abandoned: the reconnect window is spent",
+                      {{"account", ev.account},
+                       {"outage_ms", std::chrono::duration_cast<std::chrono::milliseconds>(a->outage).count()}});
   } else if (std::holds_alternative<connected>(ev.event)) {
     st.opts.log->info("connected", {{"account", ev.account}});
     if (!entry.cfg.verify_tls && entry.cfg.url.rfind("wss://", 0) == 0)
@@ -218,7 +235,7 @@ void on_account_event(self_ptr self, account_event& ev) {
     st.opts.log->warn("frames dropped", {{"account", ev.account},
                                          {"reason", d->reason},
                                          {"detail", d->detail},
-                                         {"count", std::to_string(d->count)}});
+                                         {"count", d->count}});
   }
   if (st.opts.api)
     st.opts.api->publish(ev.account, event_json(ev.account, ev.event));
@@ -400,6 +417,16 @@ void handle_request(self_ptr self, api_request& req) {
 
 // -- reload and drain ---------------------------------------------------------
 
+/// Tells the API which account names its event stream may filter by.
+void publish_account_names(daemon_state& st) {
+  if (!st.opts.api)
+    return;
+  std::set<std::string> names;
+  for (auto& a : st.opts.config.accounts)
+    names.insert(a.name);
+  st.opts.api->set_accounts(std::move(names));
+}
+
 /// Topics the old config joined and the new one does not.
 std::vector<std::string> dropped_topics(const account_config& before,
                                         const account_config& after) {
@@ -453,6 +480,7 @@ void reload(self_ptr self) {
   old.max_frame_bytes = fresh.max_frame_bytes;
   old.drain_timeout = fresh.drain_timeout;
   old.accounts = fresh.accounts;
+  publish_account_names(st);
   std::vector<std::string> removed;
   for (auto& [name, entry] : st.accounts)
     if (!wanted.count(name))
@@ -491,7 +519,7 @@ void finish_drain(self_ptr self) {
   if (st.pushes_in_flight > 0)
     st.opts.log->warn("drain timeout: stopping with pushes in flight (each is answered "
                       "with its error)",
-                      {{"pushes", std::to_string(st.pushes_in_flight)}});
+                      {{"pushes", st.pushes_in_flight}});
   auto left = std::make_shared<size_t>(st.accounts.size() + 1);
   auto one_down = [self, left]() {
     if (--*left == 0) {
@@ -552,6 +580,7 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
       st.accounts[a.name].cfg = a;
       start_account(self, a.name);
     }
+    publish_account_names(st);
     if (st.opts.watchdog.count() > 0)
       self->send(self, watchdog_atom::value);
     return {
@@ -565,8 +594,7 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
         if (st.draining)
           return rp; // answered with the first
         st.draining = true;
-        st.opts.log->info("draining", {{"pushes_in_flight",
-                                        std::to_string(st.pushes_in_flight)}});
+        st.opts.log->info("draining", {{"pushes_in_flight", st.pushes_in_flight}});
         if (st.pushes_in_flight == 0)
           finish_drain(self);
         else

@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "actors/events.hpp" // overloaded
+
 namespace tether::daemon {
 
 namespace {
@@ -57,19 +59,30 @@ void logger::write(log_level level, std::string_view message,
     w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
     for (auto& [key, value] : fields) {
       w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+      std::visit(overloaded{[&](const std::string& text) {
+                              w.String(text.data(),
+                                       static_cast<rapidjson::SizeType>(text.size()));
+                            },
+                            [&](long long number) { w.Int64(number); },
+                            [&](bool flag) { w.Bool(flag); }},
+                 value.get());
     }
     w.EndObject();
     line.assign(buf.GetString(), buf.GetSize());
   } else {
     line = timestamp() + " " + name_of(level) + " " + std::string{message};
-    for (auto& [key, value] : fields)
-      line += " " + std::string{key} + "=" + value;
+    for (auto& [key, value] : fields) {
+      line += " " + std::string{key} + "=";
+      std::visit(overloaded{[&](const std::string& text) { line += text; },
+                            [&](long long number) { line += std::to_string(number); },
+                            [&](bool flag) { line += flag ? "true" : "false"; }},
+                 value.get());
+    }
   }
   line += '\n';
   std::lock_guard guard{mutex_};
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
 }
 
 std::string redact_url(std::string_view url) {

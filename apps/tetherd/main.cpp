@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include <libwebsockets.h>
 
 #include "actors/runtime.hpp"
+#include "apps/common/version.hpp"
 #include "apps/tetherd/control_api.hpp"
 #include "apps/tetherd/daemon.hpp"
 #include "apps/tetherd/systemd_notify.hpp"
@@ -53,24 +55,48 @@ void route_lws_logs(std::shared_ptr<logger> log) {
 
 const char* usage = "usage: tetherd --config FILE [--check]\n"
                     "  --config FILE  the daemon's TOML config (docs/operations.md)\n"
-                    "  --check        validate the config and exit (0: valid)\n";
+                    "  --check        validate the config and exit (0: valid)\n"
+                    "  --help         this text\n"
+                    "  --version      the version\n";
 
 struct options {
   std::string config;
   bool check = false;
+  bool help = false;
+  bool version = false;
 };
 
-bool parse_args(int argc, char** argv, options& out) {
+/// The command line, or why it is refused (the option named).
+std::optional<options> parse_args(int argc, char** argv, std::string& why) {
+  options out;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc)
+    if (arg == "--config") {
+      if (i + 1 >= argc) {
+        why = "--config needs a file";
+        return std::nullopt;
+      }
       out.config = argv[++i];
-    else if (arg == "--check")
+    } else if (arg == "--check") {
       out.check = true;
-    else
-      return false;
+    } else if (arg == "--help" || arg == "-h") {
+      out.help = true;
+    } else if (arg == "--version") {
+      out.version = true;
+    } else {
+      why = "unknown option " + arg + " (--help lists them)";
+      return std::nullopt;
+    }
   }
-  return !out.config.empty();
+  if (out.config.empty() && !out.help && !out.version) {
+    why = "--config FILE is required (--help for usage)";
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string accounts_text(size_t n) {
+  return std::to_string(n) + (n == 1 ? " account" : " accounts");
 }
 
 profile_store_ptr open_store(const storage_config& s, std::string& error) {
@@ -94,10 +120,20 @@ profile_store_ptr open_store(const storage_config& s, std::string& error) {
 } // namespace
 
 int main(int argc, char** argv) {
-  options opts;
-  if (!parse_args(argc, argv, opts)) {
-    std::fputs(usage, stderr);
+  std::string why;
+  auto parsed = parse_args(argc, argv, why);
+  if (!parsed) {
+    std::fprintf(stderr, "tetherd: %s\n", why.c_str());
     return 2;
+  }
+  auto& opts = *parsed;
+  if (opts.help) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (opts.version) {
+    std::printf("tetherd %s\n", apps::version);
+    return 0;
   }
   auto loaded = load_config(opts.config);
   if (auto* err = std::get_if<config_error>(&loaded)) {
@@ -106,8 +142,8 @@ int main(int argc, char** argv) {
   }
   auto cfg = std::get<daemon_config>(std::move(loaded));
   if (opts.check) {
-    std::printf("tetherd: %s is valid (%zu accounts)\n", opts.config.c_str(),
-                cfg.accounts.size());
+    std::printf("tetherd: %s is valid (%s)\n", opts.config.c_str(),
+                accounts_text(cfg.accounts.size()).c_str());
     return 0;
   }
   bool json = cfg.log == daemon_config::log_format::json
@@ -159,10 +195,10 @@ int main(int argc, char** argv) {
   dopts.watchdog = watchdog_interval();
   *daemon_handle = spawn_daemon(sys, std::move(dopts));
   std::thread api_thread{[api] { api->run(); }};
-  log->info("api listening", {{"listen", listen}, {"port", std::to_string(api->port())}});
+  log->info("api listening", {{"listen", listen}, {"port", api->port()}});
   if (allow_remote)
     log->warn("api reachable from other machines (allow_remote)", {{"listen", listen}});
-  notify_ready("serving " + std::to_string(account_count) + " accounts");
+  notify_ready("serving " + accounts_text(account_count));
 
   int exit_code = 0;
   for (;;) {

@@ -375,6 +375,8 @@ TEST_CASE("a socket the transport closed for an oversized or stalled frame is to
   f.peer.open(f.peer.latest());
   f.peer.close(f.peer.latest(), 1009); // the server's own 1009
   CHECK(f.log->count("disconnected closed_by_peer") == 1);
+  REQUIRE(f.log->last<disconnected>() != nullptr);
+  CHECK(f.log->last<disconnected>()->detail.rfind("close code 1009", 0) == 0);
 }
 
 TEST_CASE("a refused upgrade retries slowly, Retry-After is honoured",
@@ -382,6 +384,10 @@ TEST_CASE("a refused upgrade retries slowly, Retry-After is honoured",
   tree f;
   f.peer.fail(f.peer.latest(), transport_errc::auth_refused, 403);
   CHECK(f.log->lines.back() == "reconnecting 1 60000ms auth");
+  auto* refused = f.log->last<disconnected>();
+  REQUIRE(refused != nullptr);
+  CHECK(refused->http_status == 403); // the consumer can tell 401 from 403
+  CHECK(refused->detail.rfind("HTTP 403", 0) == 0);
   f.t.advance(60s);
   f.peer.fail(f.peer.latest(), transport_errc::rate_limited, 429, 90);
   CHECK(f.log->lines.back() == "reconnecting 2 90000ms rate_limited");

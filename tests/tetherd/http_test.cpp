@@ -40,6 +40,7 @@ public:
       }
       api_->respond(r.id, {200, R"({"path":")" + r.path + R"("})"});
     });
+    api_->set_accounts({"alice"});
     thread_ = std::thread{[this] { api_->run(); }};
   }
 
@@ -183,4 +184,48 @@ TEST_CASE("pipelined requests are answered in order, each with its own answer",
     CHECK(push < list);
   }
   CHECK(f.unanswered() == 0);
+}
+
+namespace {
+
+std::string upgrade(const std::string& target, const std::string& headers) {
+  return "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + headers
+         + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           "Sec-WebSocket-Version: 13\r\n\r\n";
+}
+
+/// The body after the header block of the first answer in `out`.
+std::string body_of(const std::string& out) {
+  auto at = out.find("\r\n\r\n");
+  return at == std::string::npos ? std::string{} : out.substr(at + 4);
+}
+
+} // namespace
+
+TEST_CASE("the event stream refuses as the rest of the API does: HTTP/1.1 and a "
+          "JSON body",
+          "[tetherd]") {
+  api_fixture f;
+  SECTION("without a token: 401") {
+    auto out = f.exchange(upgrade("/events", ""));
+    CHECK(out.rfind("HTTP/1.1 401", 0) == 0);
+    CHECK(out.find("content-type: application/json") != std::string::npos);
+    CHECK(body_of(out) == R"({"error":"unauthorized","message":"a valid bearer token is required"})");
+  }
+  SECTION("an account the config does not name: 404") {
+    auto out = f.exchange(upgrade("/events?account=nobody", auth));
+    CHECK(out.rfind("HTTP/1.1 404", 0) == 0);
+    CHECK(body_of(out).rfind(R"({"error":"unknown_account",)", 0) == 0);
+  }
+  SECTION("a path other than /events: 404") {
+    auto out = f.exchange(upgrade("/elsewhere", auth));
+    CHECK(out.rfind("HTTP/1.1 404", 0) == 0);
+    CHECK(body_of(out).rfind(R"({"error":"not_found",)", 0) == 0);
+  }
+  SECTION("an account it names, or none: the stream opens") {
+    CHECK(f.exchange(upgrade("/events?account=alice", auth)).rfind("HTTP/1.1 101", 0) == 0);
+    CHECK(f.exchange(upgrade("/events", auth)).rfind("HTTP/1.1 101", 0) == 0);
+  }
+  CHECK(f.dispatched().empty());
 }

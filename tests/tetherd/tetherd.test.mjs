@@ -46,7 +46,7 @@ class Daemon {
     this.log = '';
     this.proc.stderr.on('data', (c) => { this.log += c; });
     this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
-    this.port = await waitOutput(this.proc, 'stderr', (t) => t.match(/"port":"(\d+)"/)?.[1]);
+    this.port = await waitOutput(this.proc, 'stderr', (t) => t.match(/"port":(\d+)/)?.[1]);
     this.base = `http://127.0.0.1:${this.port}`;
     return this;
   }
@@ -122,6 +122,35 @@ test('an API push round-trips through the account\'s tree and returns the server
     assert.match(bad.json.message, /event/);
     const wrongMethod = await d.api('GET', '/accounts/alice/push');
     assert.equal(wrongMethod.status, 405);
+    assert.equal((await d.stop()).code, 0);
+  });
+});
+
+test('the JSON log keeps numbers as numbers, names a refused upgrade\'s HTTP status and logs every reconnect', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    // tether-hub refuses token=bad with 403, as a Phoenix socket's connect/3 would
+    const d = await daemon(config(hub.url, [{ name: 'mallory', url: `${hub.url}?token=bad` }])).start();
+    await d.until('mallory', (a) => a.state === 'reconnecting');
+    const end = Date.now() + 5000;
+    const lines = () => d.log.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+    while (!lines().some((l) => l.msg === 'reconnect scheduled') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
+    const all = lines();
+    const listening = all.find((l) => l.msg === 'api listening');
+    assert.equal(typeof listening.port, 'number');
+    const down = all.find((l) => l.msg === 'disconnected');
+    assert.ok(down, d.log);
+    assert.equal(down.level, 'warn');
+    assert.equal(down.http_status, 403);
+    assert.equal(down.cause, 'auth');
+    assert.match(down.detail, /^HTTP 403/);
+    const retry = all.find((l) => l.msg === 'reconnect scheduled');
+    assert.ok(retry, d.log);
+    assert.equal(retry.attempt, 1);
+    assert.equal(typeof retry.delay_ms, 'number');
+    assert.equal(retry.cause, 'auth');
+    const starting = all.find((l) => l.msg === 'starting account');
+    assert.equal(starting.offline, false);
     assert.equal((await d.stop()).code, 0);
   });
 });
