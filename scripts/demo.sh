@@ -9,7 +9,23 @@ scripts/setup.sh
 cmake -S . -B build -G Ninja >/dev/null
 cmake --build build --target tetherd tether-hub
 mkdir -p /tmp/tetherd-demo
-build/apps/tether-hub --port 4000 &
+# The demo's two ports must be free: a hub that cannot listen would leave
+# tetherd retrying forever, so say so and stop instead.
+for port in 4000 4100; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo: port $port on 127.0.0.1 is taken (by: $(ss -Hltnp "sport = :$port" 2>/dev/null \
+      | grep -o 'users:(("[^"]*"' | cut -d'"' -f2 | head -1)); stop that first" >&2
+    exit 1
+  fi
+done
+ready=$(mktemp)
+build/apps/tether-hub --port 4000 >"$ready" &
 hub=$!
-trap 'kill $hub 2>/dev/null || true' EXIT
+trap 'kill $hub 2>/dev/null || true; rm -f "$ready"' EXIT
+for _ in $(seq 50); do
+  grep -q listening "$ready" && break
+  kill -0 "$hub" 2>/dev/null || { echo "demo: tether-hub did not start" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q listening "$ready" || { echo "demo: tether-hub is not listening after 5 s" >&2; exit 1; }
 build/apps/tetherd --config apps/tetherd/demo.toml

@@ -1,9 +1,12 @@
 #include "storage/file_store.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,6 +45,24 @@ std::string escape(const std::string& name) {
       out += hex[c >> 4];
       out += hex[c & 0xF];
     }
+  }
+  return out;
+}
+
+/// The name escape() made `file` from, or nothing if it is not one of ours.
+std::optional<std::string> unescape(const std::string& file) {
+  std::string out;
+  for (size_t i = 0; i < file.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(file[i]);
+    if (std::isalnum(c) || c == '-' || c == '_') {
+      out += static_cast<char>(c);
+      continue;
+    }
+    if (c != '%' || i + 2 >= file.size() || !std::isxdigit(static_cast<unsigned char>(file[i + 1]))
+        || !std::isxdigit(static_cast<unsigned char>(file[i + 2])))
+      return std::nullopt;
+    out += static_cast<char>(std::stoi(file.substr(i + 1, 2), nullptr, 16));
+    i += 2;
   }
   return out;
 }
@@ -161,8 +182,10 @@ caf::expected<stored_profile> stored_profile_from_json(const std::string& text) 
 }
 
 file_store::file_store(std::filesystem::path dir) : dir_(std::move(dir)) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
+  // The folder itself is made if missing (0700); its parent must exist, so
+  // a typo in a path fails on the first write instead of growing folders.
+  if (::mkdir(dir_.c_str(), 0700) == 0)
+    return;
   ::chmod(dir_.c_str(), 0700);
 }
 
@@ -213,6 +236,23 @@ caf::error file_store::save(const std::string& profile, const stored_profile& re
   }
   fsync_dir(dir_);
   return {};
+}
+
+caf::expected<std::vector<std::string>> file_store::profiles() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator{dir_, ec}) {
+    auto file = entry.path().filename().string();
+    constexpr std::string_view suffix = ".json"; // a ".json.tmp" is a write cut short
+    if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    if (auto name = unescape(file.substr(0, file.size() - suffix.size())))
+      names.push_back(std::move(*name));
+  }
+  if (ec)
+    return make_error(storage_errc::io_failed, "cannot list " + dir_.string() + ": " + ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 caf::error file_store::erase(const std::string& profile) {

@@ -19,6 +19,7 @@ public:
   caf::expected<std::optional<stored_profile>> load(const std::string& profile) override;
   caf::error save(const std::string& profile, const stored_profile& record) override;
   caf::error erase(const std::string& profile) override;
+  caf::expected<std::vector<std::string>> profiles() override;
 
   /// The file that holds `profile`.
   std::filesystem::path path_of(const std::string& profile) const;

@@ -55,6 +55,11 @@ public:
 
   /// Forgets `profile`; fine if nothing was stored.
   virtual caf::error erase(const std::string& profile) = 0;
+
+  /// Every profile with a stored record, sorted: what an owner checks against
+  /// its own list, to forget the records (credentials among them) of
+  /// profiles it no longer has.
+  virtual caf::expected<std::vector<std::string>> profiles() = 0;
 };
 
 using profile_store_ptr = std::shared_ptr<profile_store>;

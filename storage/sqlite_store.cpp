@@ -32,10 +32,8 @@ bool bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
 
 caf::expected<std::shared_ptr<sqlite_store>>
 sqlite_store::open(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (file.has_parent_path())
-    std::filesystem::create_directories(file.parent_path(), ec);
-  // Create it 0600 ourselves: SQLite would use the umask.
+  // Its folder must exist: a typo in a path is an error, not a new tree of
+  // folders. The file itself is created 0600 here: SQLite would use the umask.
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     return make_error(storage_errc::io_failed, "cannot create " + file.string());
@@ -125,6 +123,23 @@ caf::error sqlite_store::erase(const std::string& profile) {
       || !bind_text(q.stmt, 1, profile) || sqlite3_step(q.stmt) != SQLITE_DONE)
     return fail("erase");
   return {};
+}
+
+caf::expected<std::vector<std::string>> sqlite_store::profiles() {
+  std::lock_guard guard{mutex_};
+  statement q;
+  if (sqlite3_prepare_v2(db_, "SELECT name FROM profiles ORDER BY name", -1, &q.stmt, nullptr)
+      != SQLITE_OK)
+    return fail("list");
+  std::vector<std::string> names;
+  int rc;
+  while ((rc = sqlite3_step(q.stmt)) == SQLITE_ROW) {
+    auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.stmt, 0));
+    names.emplace_back(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(q.stmt, 0)));
+  }
+  if (rc != SQLITE_DONE)
+    return fail("list");
+  return names;
 }
 
 std::string sqlite_store::journal_mode() {

@@ -25,6 +25,7 @@ public:
   caf::expected<std::optional<stored_profile>> load(const std::string& profile) override;
   caf::error save(const std::string& profile, const stored_profile& record) override;
   caf::error erase(const std::string& profile) override;
+  caf::expected<std::vector<std::string>> profiles() override;
 
   /// The journal mode SQLite reports ("wal" once open).
   std::string journal_mode();

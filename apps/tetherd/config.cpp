@@ -1,10 +1,17 @@
 #include "apps/tetherd/config.hpp"
 
 #include "apps/common/listen_address.hpp"
+#include "protocol/backoff.hpp"
+#include "protocol/url.hpp"
 
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <unistd.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -210,6 +217,28 @@ std::string read_text_file(const std::filesystem::path& p) {
   return text.str();
 }
 
+/// An account name the API can address as one path segment, unescaped.
+bool addressable(const std::string& name) {
+  if (name == "." || name == "..")
+    return false;
+  for (unsigned char c : name)
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-')
+      return false;
+  return true;
+}
+
+/// The reconnect delays an account ends up with: its own, else [defaults],
+/// else the backoff's own.
+std::pair<milliseconds, milliseconds> reconnect_bounds(const timing_settings& own,
+                                                       const timing_settings& defaults) {
+  protocol::backoff_config builtin;
+  auto pick = [](auto a, auto b, auto c) { return a ? *a : b ? *b : c; };
+  return {pick(own.reconnect_initial, defaults.reconnect_initial,
+               std::chrono::duration_cast<milliseconds>(builtin.initial)),
+          pick(own.reconnect_max, defaults.reconnect_max,
+               std::chrono::duration_cast<milliseconds>(builtin.ceiling))};
+}
+
 account_config read_account(const toml::table& t, size_t index, const std::string& file,
                             const std::filesystem::path& base) {
   auto prefix = "account[" + std::to_string(index) + "]";
@@ -219,12 +248,21 @@ account_config read_account(const toml::table& t, size_t index, const std::strin
   auto name = r.string("name");
   if (!name)
     r.missing("name");
+  if (!addressable(*name))
+    r.fail(*t.get("name"), "name",
+           "use letters, digits, '.', '_' and '-' only (the name is a path segment of the "
+           "API: /accounts/NAME)");
   a.name = *name;
   auto url = r.string("url");
   if (!url)
     r.missing("url");
   if (url->rfind("ws://", 0) != 0 && url->rfind("wss://", 0) != 0)
     r.fail(*t.get("url"), "url", "must start with ws:// or wss://");
+  // The parser the connection uses: what passes here connects there.
+  if (auto parsed = protocol::parse_ws_url(*url); !parsed)
+    r.fail(*t.get("url"), "url",
+           "not a usable WebSocket URL (" + std::string{protocol::to_string(parsed.error())}
+             + ")");
   a.url = *url;
   if (auto* params = r.table("params")) {
     table_reader pr{*params, prefix + ".params", file, line_of(*params)};
@@ -328,6 +366,7 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       if (!path)
         sr.missing("path");
       cfg.storage.path = resolve(base, *path);
+      cfg.storage.line = line_of(*storage->get("path"));
     }
     sr.finish();
   }
@@ -371,6 +410,19 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cfg.accounts.push_back(std::move(a));
     }
   }
+  auto [initial, ceiling] = reconnect_bounds({}, cfg.defaults);
+  if (initial > ceiling)
+    throw refusal{{file, line_of(*r.table("defaults")), "defaults.reconnect_initial_ms",
+                   "is above reconnect_max_ms (" + std::to_string(initial.count()) + " > "
+                     + std::to_string(ceiling.count()) + ")"}};
+  for (size_t i = 0; i < cfg.accounts.size(); ++i) {
+    auto& a = cfg.accounts[i];
+    auto [first, most] = reconnect_bounds(a.timing, cfg.defaults);
+    if (first > most)
+      throw refusal{{file, a.line, "account[" + std::to_string(i + 1) + "].reconnect_initial_ms",
+                     "is above reconnect_max_ms (" + std::to_string(first.count()) + " > "
+                       + std::to_string(most.count()) + ", with [defaults])"}};
+  }
   r.finish();
   return cfg;
 }
@@ -405,7 +457,64 @@ std::variant<daemon_config, config_error> load_config(const std::filesystem::pat
   std::stringstream text;
   text << in.rdbuf();
   auto base = path.has_parent_path() ? path.parent_path() : std::filesystem::path{"."};
-  return parse_config(text.str(), path.string(), base);
+  auto parsed = parse_config(text.str(), path.string(), base);
+  if (auto* cfg = std::get_if<daemon_config>(&parsed))
+    if (auto why = check_resources(*cfg, path.string()))
+      return std::move(*why);
+  return parsed;
+}
+
+namespace {
+
+/// Why `dir` cannot take new files, or nothing when it can.
+std::optional<std::string> unwritable_folder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return dir.string() + " is not an existing folder (it is not created for you)";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "cannot write in " + dir.string() + ": " + std::strerror(errno);
+  return std::nullopt;
+}
+
+/// Why `file` cannot be opened for writing (created in its folder if it is
+/// not there), or nothing when it can.
+std::optional<std::string> unwritable_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    if (!std::filesystem::is_regular_file(file, ec))
+      return file.string() + " is not a regular file";
+    if (::access(file.c_str(), R_OK | W_OK) != 0)
+      return "cannot open " + file.string() + " for writing: " + std::strerror(errno);
+    return std::nullopt;
+  }
+  return unwritable_folder(file.has_parent_path() ? file.parent_path()
+                                                  : std::filesystem::path{"."});
+}
+
+} // namespace
+
+std::optional<config_error> check_resources(const daemon_config& cfg, const std::string& file) {
+  auto& s = cfg.storage;
+  std::optional<std::string> why;
+  if (s.type == storage_config::kind::sqlite)
+    why = unwritable_file(s.path);
+  else if (s.type == storage_config::kind::file)
+    why = std::filesystem::exists(s.path) ? unwritable_folder(s.path)
+                                          : unwritable_folder(s.path.has_parent_path()
+                                                                ? s.path.parent_path()
+                                                                : std::filesystem::path{"."});
+  if (why)
+    return config_error{file, s.line, "storage.path", *why};
+  for (size_t i = 0; i < cfg.accounts.size(); ++i) {
+    auto& a = cfg.accounts[i];
+    if (!a.params_file)
+      continue;
+    auto params = load_params_file(*a.params_file);
+    if (auto* err = std::get_if<config_error>(&params))
+      return config_error{file, a.line, "account[" + std::to_string(i + 1) + "].params_file",
+                          err->to_string()};
+  }
+  return std::nullopt;
 }
 
 std::variant<std::vector<std::pair<std::string, std::string>>, config_error>

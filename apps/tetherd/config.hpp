@@ -60,6 +60,7 @@ struct api_config {
 struct storage_config {
   enum class kind { none, file, sqlite } type = kind::none;
   std::filesystem::path path;
+  int line = 0; ///< where `path` is in the file
 };
 
 struct daemon_config {
@@ -84,7 +85,14 @@ struct config_error {
 };
 
 /// Reads and checks `path`; relative paths inside are taken from its folder.
+/// Besides the file itself it checks what the file points at
+/// (check_resources), so a config that loads is one the daemon can run.
 std::variant<daemon_config, config_error> load_config(const std::filesystem::path& path);
+
+/// What a parsed config points at must be there: the storage path can be
+/// opened for writing in an existing folder (none is created), every
+/// params_file can be read and parsed. Nothing is written.
+std::optional<config_error> check_resources(const daemon_config& cfg, const std::string& file);
 
 /// The same, from text (tests); `base` resolves relative paths.
 std::variant<daemon_config, config_error>

@@ -68,15 +68,21 @@ std::string render(self_ptr self, const caf::error& err) {
 std::function<protocol::query_params()> params_source(const account_config& a,
                                                       std::shared_ptr<logger> log) {
   if (a.params_file) {
-    return [path = *a.params_file, log, name = a.name] {
+    // The file was readable when the config loaded (check_resources). If it
+    // later is not (a rotation half done), the last params read are used,
+    // and said so: never a connect without the credentials.
+    auto last_good = std::make_shared<std::optional<protocol::query_params>>();
+    return [path = *a.params_file, log, name = a.name, last_good] {
       auto loaded = load_params_file(path);
       if (auto* err = std::get_if<config_error>(&loaded)) {
-        log->warn("params file unreadable; connecting without params",
+        log->warn(*last_good ? "params file unreadable; connecting with the params read last"
+                             : "params file unreadable; connecting without params",
                   {{"account", name}, {"error", err->to_string()}});
-        return protocol::query_params{};
+        return last_good->value_or(protocol::query_params{});
       }
       auto& pairs = std::get<0>(loaded);
-      return protocol::query_params{pairs.begin(), pairs.end()};
+      *last_good = protocol::query_params{pairs.begin(), pairs.end()};
+      return **last_good;
     };
   }
   if (!a.params.empty())
@@ -417,6 +423,34 @@ void handle_request(self_ptr self, api_request& req) {
 
 // -- reload and drain ---------------------------------------------------------
 
+/// Erases the stored record (topics, connect params) of an account the
+/// config no longer has: a removed account's credentials do not linger.
+void forget_record(daemon_state& st, const std::string& name) {
+  if (!st.opts.store)
+    return;
+  if (auto err = st.opts.store->erase(name))
+    st.opts.log->error("cannot erase a removed account's stored record",
+                       {{"account", name}, {"error", caf::to_string(err.context())}});
+  else
+    st.opts.log->info("stored record erased: the account is no longer in the config",
+                      {{"account", name}});
+}
+
+/// At start: the records of accounts removed while the daemon was down.
+void forget_unnamed_records(daemon_state& st) {
+  if (!st.opts.store)
+    return;
+  auto stored = st.opts.store->profiles();
+  if (!stored) {
+    st.opts.log->error("cannot list the stored records",
+                       {{"error", caf::to_string(stored.error().context())}});
+    return;
+  }
+  for (auto& name : *stored)
+    if (!st.accounts.count(name))
+      forget_record(st, name);
+}
+
 /// Tells the API which account names its event stream may filter by.
 void publish_account_names(daemon_state& st) {
   if (!st.opts.api)
@@ -489,6 +523,7 @@ void reload(self_ptr self) {
     stop_account(self, name, [self, name] {
       self->state.accounts.erase(name);
       self->state.opts.log->info("account removed", {{"account", name}});
+      forget_record(self->state, name);
     });
   for (auto& [name, cfg] : wanted) {
     auto i = st.accounts.find(name);
@@ -580,6 +615,7 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
       st.accounts[a.name].cfg = a;
       start_account(self, a.name);
     }
+    forget_unnamed_records(st);
     publish_account_names(st);
     if (st.opts.watchdog.count() > 0)
       self->send(self, watchdog_atom::value);

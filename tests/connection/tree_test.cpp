@@ -407,6 +407,9 @@ struct full_disk_store final : profile_store {
   caf::error erase(const std::string&) override {
     return {};
   }
+  caf::expected<std::vector<std::string>> profiles() override {
+    return std::vector<std::string>{};
+  }
 };
 
 } // namespace

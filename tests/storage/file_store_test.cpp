@@ -49,6 +49,13 @@ TEST_CASE("a saved profile loads back as it was, from a 0600 file", "[storage]")
   CHECK(files == 1);
 }
 
+TEST_CASE("the store makes its own folder but never a missing parent", "[storage]") {
+  scratch_dir dir;
+  file_store store{dir.path / "typo" / "profiles"};
+  CHECK_FALSE(fs::exists(dir.path / "typo"));
+  CHECK(store.save("alice", sample())); // an error, not a new tree of folders
+}
+
 TEST_CASE("a profile never saved loads as nothing, erase forgets one", "[storage]") {
   scratch_dir dir;
   file_store store{dir.path};
@@ -99,4 +106,19 @@ TEST_CASE("a corrupt file is a corrupt error, not a crash", "[storage]") {
     REQUIRE_FALSE(loaded);
     CHECK(loaded.error().code() == static_cast<uint8_t>(storage_errc::corrupt));
   }
+}
+
+TEST_CASE("the file store lists the profiles it holds by their own names, sorted",
+          "[storage]") {
+  scratch_dir dir;
+  file_store store{dir.path / "p"};
+  CHECK(store.profiles()->empty());
+  REQUIRE_FALSE(store.save("bob", sample()));
+  REQUIRE_FALSE(store.save("a/b c", sample())); // kept as a%2Fb%20c.json
+  REQUIRE_FALSE(store.save("alice", sample()));
+  std::ofstream{dir.path / "p" / "carol.json.tmp"} << "{"; // a write cut short
+  std::ofstream{dir.path / "p" / "notes.txt"} << "x";
+  CHECK(*store.profiles() == std::vector<std::string>{"a/b c", "alice", "bob"});
+  REQUIRE_FALSE(store.erase("a/b c"));
+  CHECK(*store.profiles() == std::vector<std::string>{"alice", "bob"});
 }

@@ -27,6 +27,12 @@ TEST_CASE("the sqlite store keeps records across reopening, in WAL mode, "
           "[storage]") {
   scratch_dir dir;
   auto file = dir.path / "state" / "tether.db";
+  // A missing folder is an error (a typo in a path must not grow folders).
+  auto missing = sqlite_store::open(file);
+  REQUIRE_FALSE(missing);
+  CHECK(caf::to_string(missing.error().context()).find("cannot create") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path / "state"));
+  std::filesystem::create_directory(dir.path / "state");
   {
     auto store = sqlite_store::open(file);
     REQUIRE(store);
@@ -97,4 +103,18 @@ TEST_CASE("a database path that cannot be created is an io_failed error",
   auto store = sqlite_store::open("/proc/no-such-dir/t.db");
   REQUIRE_FALSE(store);
   CHECK(store.error().code() == static_cast<uint8_t>(storage_errc::io_failed));
+}
+
+TEST_CASE("the sqlite store lists the profiles it holds, sorted", "[storage]") {
+  scratch_dir dir;
+  auto store = sqlite_store::open(dir.path / "t.db");
+  REQUIRE(store);
+  auto& s = **store;
+  CHECK(s.profiles()->empty());
+  CHECK(s.save("bob", sample()) == caf::none);
+  CHECK(s.save("a/b c", sample()) == caf::none);
+  CHECK(s.save("alice", sample()) == caf::none);
+  CHECK(*s.profiles() == std::vector<std::string>{"a/b c", "alice", "bob"});
+  CHECK(s.erase("alice") == caf::none);
+  CHECK(*s.profiles() == std::vector<std::string>{"a/b c", "bob"});
 }

@@ -215,3 +215,77 @@ TEST_CASE("files the fuzzer found are refused with a reason, in every build",
   }
   CHECK(seen >= 2);
 }
+
+TEST_CASE("what would fail at run time is refused when the config is read", "[tetherd]") {
+  auto account = [](const std::string& lines) {
+    return "[api]\ntoken = \"t\"\n[[account]]\n" + lines;
+  };
+  // a URL the connection could not use (port 99999 was "not a ws:// URL" at run time)
+  CHECK(refusal(account("name = \"a\"\nurl = \"ws://127.0.0.1:99999/socket\"\n"))
+        == "d.toml:5: account[1].url: not a usable WebSocket URL (bad_port)");
+  CHECK(refusal(account("name = \"a\"\nurl = \"ws:///socket\"\n"))
+        == "d.toml:5: account[1].url: not a usable WebSocket URL (missing_host)");
+  // a name the API cannot address as /accounts/NAME
+  CHECK(refusal(account("name = \"a/b c\"\nurl = \"ws://h/s\"\n")).rfind(
+          "d.toml:4: account[1].name: use letters, digits", 0)
+        == 0);
+  CHECK(refusal(account("name = \"..\"\nurl = \"ws://h/s\"\n")).rfind("d.toml:4: account[1].name", 0)
+        == 0);
+  parse_ok(account("name = \"eu-west_1.alice\"\nurl = \"ws://h/s\"\n"));
+  // reconnect delays that cannot grow from initial to max
+  CHECK(refusal(account("name = \"a\"\nurl = \"ws://h/s\"\nreconnect_initial_ms = 5000\n"
+                        "reconnect_max_ms = 1000\n"))
+        == "d.toml:3: account[1].reconnect_initial_ms: is above reconnect_max_ms (5000 > 1000, "
+           "with [defaults])");
+  CHECK(refusal("[api]\ntoken = \"t\"\n[defaults]\nreconnect_initial_ms = 60000\n")
+        == "d.toml:3: defaults.reconnect_initial_ms: is above reconnect_max_ms (60000 > 30000)");
+  // an account's own initial against the max it takes from [defaults]
+  CHECK(refusal("[api]\ntoken = \"t\"\n[defaults]\nreconnect_max_ms = 2000\n[[account]]\n"
+                "name = \"a\"\nurl = \"ws://h/s\"\nreconnect_initial_ms = 3000\n")
+          .rfind("d.toml:5: account[1].reconnect_initial_ms: is above", 0)
+        == 0);
+}
+
+TEST_CASE("a config whose storage or params file is not there is refused before "
+          "anything starts",
+          "[tetherd]") {
+  scratch_dir dir;
+  auto load = [&](const std::string& text) {
+    std::ofstream{dir.path / "d.toml"} << "[api]\ntoken = \"t\"\n" << text;
+    return load_config(dir.path / "d.toml");
+  };
+  auto why = [&](const std::string& text) {
+    auto r = load(text);
+    REQUIRE(std::holds_alternative<config_error>(r));
+    return std::get<config_error>(r).to_string();
+  };
+  auto file = (dir.path / "d.toml").string();
+  // SQLite in a folder that does not exist (it used to be created, silently)
+  CHECK(why("[storage]\nkind = \"sqlite\"\npath = \"nowhere/state.db\"\n")
+        == file + ":5: storage.path: " + (dir.path / "nowhere").string()
+             + " is not an existing folder (it is not created for you)");
+  // file storage whose parent folder does not exist
+  CHECK(why("[storage]\nkind = \"file\"\npath = \"nowhere/profiles\"\n").rfind(
+          file + ":5: storage.path: ", 0)
+        == 0);
+  // a file where a folder should be
+  std::ofstream{dir.path / "plain"} << "x";
+  CHECK(why("[storage]\nkind = \"file\"\npath = \"plain\"\n").rfind(file + ":5: storage.path: ", 0)
+        == 0);
+  // a params file that is not there (it used to connect without params)
+  CHECK(why("[[account]]\nname = \"a\"\nurl = \"ws://h/s\"\nparams_file = \"gone.toml\"\n")
+        == file + ":3: account[1].params_file: " + (dir.path / "gone.toml").string()
+             + ":0: cannot read the params file");
+  // a params file that does not parse
+  std::ofstream{dir.path / "bad.toml"} << "token = 5\n";
+  CHECK(why("[[account]]\nname = \"a\"\nurl = \"ws://h/s\"\nparams_file = \"bad.toml\"\n")
+          .find("account[1].params_file: ")
+        != std::string::npos);
+  // and the same config with everything there loads
+  std::filesystem::create_directory(dir.path / "state");
+  std::ofstream{dir.path / "ok.toml"} << "token = \"abc\"\n";
+  auto fine = load("[storage]\nkind = \"sqlite\"\npath = \"state/t.db\"\n[[account]]\n"
+                   "name = \"a\"\nurl = \"ws://h/s\"\nparams_file = \"ok.toml\"\n");
+  CHECK(std::holds_alternative<daemon_config>(fine));
+  CHECK_FALSE(std::filesystem::exists(dir.path / "state" / "t.db")); // nothing written
+}

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -323,6 +323,36 @@ test('a restarted daemon resumes from SQLite storage: topics joined through the 
     const a = await second.until('alice', (x) => x.topics['room:kept'] === 'joined');
     assert.equal(a.state, 'joined');
     await second.stop();
+  });
+});
+
+test('a removed account\'s stored record (connect params among it) is erased, at reload and at start', async () => {
+  await withSetup(async ({ dir, hub, daemon }) => {
+    const store = join(dir, 'profiles');
+    mkdirSync(store);
+    const storage = `[storage]\nkind = "file"\npath = "${store}"`;
+    const both = config(hub.url, [{ name: 'alice', topics: ['room:a'], more: 'params = { token = "a-secret" }' },
+                                  { name: 'bob', topics: ['room:b'], more: 'params = { token = "b-secret" }' },
+                                  { name: 'carol', topics: ['room:c'] }], storage);
+    const d = await daemon(both).start();
+    await d.until('bob', (a) => a.topics['room:b'] === 'joined');
+    await d.until('carol', (a) => a.topics['room:c'] === 'joined');
+    assert.deepEqual(readdirSync(store).sort(), ['alice.json', 'bob.json', 'carol.json']);
+    // reload without bob: his record goes once his tree has stopped
+    writeFileSync(d.path, config(hub.url, [{ name: 'alice', topics: ['room:a'] },
+                                           { name: 'carol', topics: ['room:c'] }], storage));
+    d.proc.kill('SIGHUP');
+    const end = Date.now() + 5000;
+    while (readdirSync(store).includes('bob.json') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(readdirSync(store).sort(), ['alice.json', 'carol.json']);
+    assert.match(d.log, /stored record erased/);
+    await d.stop();
+    // start without carol: her record, left from before, goes at start
+    const next = await daemon(config(hub.url, [{ name: 'alice', topics: ['room:a'] }], storage)).start();
+    await next.until('alice', (a) => a.topics['room:a'] === 'joined');
+    assert.deepEqual(readdirSync(store).sort(), ['alice.json']);
+    await next.stop();
   });
 });
 
