@@ -8,10 +8,23 @@ rm -rf "$work"
 mkdir -p "$work"
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/tether/testing.hpp"
+# What the unit and the docs promise is installed, with this prefix's paths.
+prefix=$work/prefix
+for f in lib/systemd/system/tetherd.service share/man/man8/tetherd.8 share/man/man1/tether-hub.1 \
+         share/doc/tether/operations.md share/doc/tether/LICENSE share/doc/tether/CHANGELOG.md; do
+  test -f "$prefix/$f" || { echo "not installed: $f"; exit 1; }
+done
+unit=$prefix/lib/systemd/system/tetherd.service
+doc=$(sed -n 's|^Documentation=.*file://\([^ ]*\).*|\1|p' "$unit")
+bin=$(sed -n 's|^ExecStart=\([^ ]*\).*|\1|p' "$unit")
+[[ "$doc" == */share/doc/tether/operations.md && "$bin" == */bin/tetherd ]] \
+  || { echo "the unit names $doc and $bin"; exit 1; }
 cmake -S "$source_dir/examples" -B "$work/examples" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/examples"
 "$work/examples/supervised_worker"
+"$work/examples/virtual_time"          # tether::testing, tether::protocol
+"$work/examples/sqlite_records" "$work" # tether::sqlite
 
 "$build_dir/apps/tether-hub" --port 0 >"$work/hub.out" 2>&1 &
 hub=$!
