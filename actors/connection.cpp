@@ -448,6 +448,7 @@ caf::ok_atom leave(self_ptr self, const std::string& topic) {
   st.topics.erase(i);
   for (auto& r : st.acks.fail_unsent(topic, protocol::push_outcome::never_sent))
     resolve(st, r);
+  emit(self, topic_left{topic});
   return caf::ok_atom::value;
 }
 

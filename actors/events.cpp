@@ -11,7 +11,8 @@ constexpr caf::atom_value push_category = caf::atom("tether_psh");
 }
 
 const std::array<std::string_view, std::variant_size_v<event>> event_names = {
-  "connected",       "topic_joined",   "join_failed",         "message_received",
+  "connected",       "topic_joined",   "join_failed",         "topic_left",
+  "message_received",
   "channel_errored", "channel_closed", "disconnected",        "reconnect_scheduled",
   "reconnect_abandoned", "peer_dead",  "peer_status",         "heartbeat_answered",
   "stopped",         "storage_failed", "frame_dropped",       "supervisor_reported",

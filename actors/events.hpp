@@ -42,6 +42,18 @@ struct join_failed {
   std::string response;
 };
 
+/// The application left the topic (leave): its channel is closed on
+/// request, and it is not rejoined. A channel the server closed is
+/// channel_closed instead, one that was lost is channel_errored.
+struct topic_left {
+  std::string topic;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_left& x) {
+  return f(caf::meta::type_name("topic_left"), x.topic);
+}
+
 /// An application event on a joined topic (broadcast or server push).
 struct message_received {
   std::string topic;
@@ -215,7 +227,7 @@ typename Inspector::result_type inspect(Inspector& f, supervisor_reported& x) {
 }
 
 /// Every event a tree tells its consumer, as one message.
-using event = std::variant<connected, topic_joined, join_failed, message_received,
+using event = std::variant<connected, topic_joined, join_failed, topic_left, message_received,
                            channel_errored, channel_closed, disconnected,
                            reconnect_scheduled, reconnect_abandoned, peer_dead, peer_status,
                            heartbeat_answered, stopped, storage_failed, frame_dropped,

@@ -36,6 +36,7 @@ std::string describe(const event& e) {
       [](const connected&) { return std::string{"connected"}; },
       [](const topic_joined& e) { return "joined " + e.topic; },
       [](const join_failed& e) { return "join_failed " + e.topic + " " + e.response; },
+      [](const topic_left& e) { return "left " + e.topic; },
       [](const message_received& e) {
         return "message " + e.topic + " " + e.event + " " + e.payload;
       },

@@ -54,6 +54,9 @@ struct event_writer {
   void operator()(const channel_closed& e) {
     str(w, "topic", e.topic);
   }
+  void operator()(const topic_left& e) {
+    str(w, "topic", e.topic);
+  }
   void operator()(const disconnected& e) {
     str(w, "cause", e.cause);
     if (!e.detail.empty())
@@ -123,8 +126,26 @@ const char* to_string(account_state s) {
       return "abandoned";
     case account_state::stopped:
       return "stopped";
+    case account_state::offline:
+      return "offline";
   }
   return "unknown";
+}
+
+account_status starting_status(bool offline,
+                               const std::map<std::string, std::string>& topics) {
+  account_status s;
+  s.offline = offline;
+  if (offline)
+    s.state = account_state::offline;
+  for (auto& [topic, params] : topics)
+    s.topics[topic] = "joining"; // until the tree says otherwise
+  return s;
+}
+
+void close_topics(account_status& s) {
+  for (auto& [topic, state] : s.topics)
+    state = "closed";
 }
 
 void fold_event(account_status& s, const tree_event& e) {
@@ -138,7 +159,8 @@ void fold_event(account_status& s, const tree_event& e) {
     }
     void operator()(const topic_joined& e) {
       s.topics[e.topic] = "joined";
-      s.state = account_state::joined;
+      if (s.state != account_state::offline) // the sandbox joins with no socket
+        s.state = account_state::joined;
     }
     void operator()(const join_failed& e) {
       s.topics[e.topic] = "failed";
@@ -149,6 +171,9 @@ void fold_event(account_status& s, const tree_event& e) {
       s.topics[e.topic] = "errored";
     }
     void operator()(const channel_closed& e) {
+      s.topics.erase(e.topic);
+    }
+    void operator()(const topic_left& e) {
       s.topics.erase(e.topic);
     }
     void operator()(const disconnected& e) {
@@ -178,7 +203,7 @@ void fold_event(account_status& s, const tree_event& e) {
       s.state = account_state::stopped;
       s.socket = 0;
       s.last_cause = e.reason;
-      s.topics.clear();
+      close_topics(s);
     }
     void operator()(const storage_failed&) {
     }

@@ -23,13 +23,14 @@ enum class account_state : uint8_t {
   disconnected, ///< closed on request (disconnect): no retries
   abandoned,    ///< the reconnect window is spent
   stopped,      ///< the tree is down
+  offline,      ///< the sandbox (offline = true): no socket, nothing leaves
 };
 
 const char* to_string(account_state s);
 inline constexpr account_state all_states[] = {
   account_state::connecting, account_state::connected,    account_state::joined,
   account_state::reconnecting, account_state::disconnected, account_state::abandoned,
-  account_state::stopped};
+  account_state::stopped, account_state::offline};
 
 struct account_status {
   account_state state = account_state::connecting;
@@ -41,9 +42,18 @@ struct account_status {
   std::string last_cause;        ///< why the last socket went down
   uint64_t frames_dropped = 0;   ///< server frames no event carried (frame_dropped)
   uint64_t child_terminations = 0; ///< child_terminated reports of its tree (crashes, most then restarted)
-  std::map<std::string, std::string> topics; ///< topic -> joined / failed / errored / closed
+  /// topic -> joining / joined / failed / errored, and closed while the
+  /// account is stopped (phoenix.js's channel states)
+  std::map<std::string, std::string> topics;
   bool offline = false;
 };
+
+/// An account as it starts: connecting (offline: in the sandbox), its
+/// config's topics joining.
+account_status starting_status(bool offline, const std::map<std::string, std::string>& topics);
+
+/// The tree is down: no topic is joined, each is listed as closed.
+void close_topics(account_status& s);
 
 /// Folds one event into the status.
 void fold_event(account_status& s, const tree_event& e);

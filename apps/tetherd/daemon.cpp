@@ -113,8 +113,7 @@ void start_account(self_ptr self, const std::string& name,
   auto& st = self->state;
   auto& entry = st.accounts[name];
   entry.generation = ++st.generations;
-  entry.status = account_status{};
-  entry.status.offline = entry.cfg.offline;
+  entry.status = starting_status(entry.cfg.offline, entry.cfg.topics);
   if (entry.forwarder)
     caf::anon_send_exit(entry.forwarder, caf::exit_reason::user_shutdown);
   entry.forwarder = spawn_forwarder(self->system(), caf::actor_cast<daemon_actor>(self),
@@ -178,6 +177,7 @@ void stop_account(self_ptr self, const std::string& name, std::function<void()> 
   ++i->second.generation; // later events of this start are void
   i->second.status.state = account_state::stopped;
   i->second.status.socket = 0;
+  close_topics(i->second.status);
   auto forwarder = i->second.forwarder;
   st.opts.log->info("stopping account", {{"account", name}});
   self->request(st.runtime, caf::infinite, stop_atom::value, name)

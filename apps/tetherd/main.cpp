@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -181,6 +182,15 @@ int main(int argc, char** argv) {
   } catch (const std::exception& ex) {
     log->error("control API cannot listen", {{"error", ex.what()}});
     return 2;
+  }
+  // The event stream's account filter is checked against these from the
+  // first request on: set before the API thread serves anything (the daemon
+  // updates them at each reload).
+  {
+    std::set<std::string> names;
+    for (auto& a : cfg.accounts)
+      names.insert(a.name);
+    api->set_accounts(std::move(names));
   }
   auto drain_timeout = cfg.drain_timeout;
   auto listen = cfg.api.listen;

@@ -777,3 +777,16 @@ TEST_CASE("heartbeats keep a steady cadence counted from each emit, however late
   f.t.advance(1ms); // 60 s: 30 s after the emit, not after the reply
   CHECK(f.peer.take_sent() == lines{R"([null,"3","phoenix","heartbeat",{}])"});
 }
+
+TEST_CASE("a requested leave is told as topic_left, apart from a channel the server "
+          "closed or lost",
+          "[connection]") {
+  tree f;
+  f.joined("room:a");
+  REQUIRE(f.t.request<caf::ok_atom>(f.conn, leave_atom::value, std::string{"room:a"}));
+  CHECK(f.log->count("left room:a") == 1);
+  CHECK(f.log->count("closed room:a") == 0);
+  // leaving a topic never joined tells nothing: there was no channel
+  REQUIRE(f.t.request<caf::ok_atom>(f.conn, leave_atom::value, std::string{"room:zz"}));
+  CHECK(f.log->count("left room:zz") == 0);
+}

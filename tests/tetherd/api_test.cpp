@@ -69,6 +69,36 @@ TEST_CASE("only the exact bearer token passes", "[tetherd]") {
   CHECK(account_filter("") == "");
 }
 
+TEST_CASE("an account's topics are truthful from start to stop", "[tetherd]") {
+  auto s = starting_status(false, {{"room:a", "{}"}, {"room:reject", "{}"}});
+  CHECK(s.state == account_state::connecting);
+  CHECK(s.topics == std::map<std::string, std::string>{{"room:a", "joining"},
+                                                       {"room:reject", "joining"}});
+  fold_event(s, connected{1});
+  fold_event(s, topic_joined{"room:a", "{}"});
+  fold_event(s, join_failed{"room:reject", R"({"reason":"unauthorized"})"});
+  CHECK(s.topics.at("room:reject") == "failed");
+  fold_event(s, topic_joined{"room:b", "{}"});
+  fold_event(s, topic_left{"room:b"}); // left through the API: gone, not "joined"
+  CHECK(s.topics.count("room:b") == 0);
+  close_topics(s); // the account is stopped: nothing is joined any more
+  CHECK(s.topics == std::map<std::string, std::string>{{"room:a", "closed"},
+                                                       {"room:reject", "closed"}});
+  fold_event(s, stopped{"shutdown"});
+  CHECK(s.topics.at("room:a") == "closed");
+  CHECK(event_json("a", topic_left{"room:b"})
+        == R"({"account":"a","type":"topic_left","topic":"room:b"})");
+}
+
+TEST_CASE("an offline account says so, joined topics or not", "[tetherd]") {
+  auto s = starting_status(true, {{"room:a", "{}"}});
+  CHECK(s.state == account_state::offline);
+  fold_event(s, topic_joined{"room:a", "{}"}); // the sandbox joins at once
+  CHECK(s.state == account_state::offline);
+  CHECK(s.topics.at("room:a") == "joined");
+  CHECK(to_json("d", s).find(R"("state":"offline")") != std::string::npos);
+}
+
 TEST_CASE("an account's state follows its tree's events", "[tetherd]") {
   account_status s;
   CHECK(s.state == account_state::connecting);

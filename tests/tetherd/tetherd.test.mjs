@@ -209,7 +209,7 @@ test('the event stream sends NDJSON lines, filtered by account', async () => {
                              { headers: { authorization: `Bearer ${TOKEN}` } });
     const lines = [];
     ws.on('message', (m) => lines.push(...m.toString().trim().split('\n').map((l) => JSON.parse(l))));
-    await new Promise((r) => ws.on('open', r));
+    await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
     for (const name of ['alice', 'bob'])
       assert.equal((await d.api('POST', `/accounts/${name}/join`, { topic: 'room:s' })).status, 200);
     await d.until('bob', (a) => a.topics['room:s'] === 'joined');
