@@ -301,15 +301,15 @@ void handle_push(self_ptr self, uint64_t id, account_entry& entry, push_body bod
                    ? caf::timespan{body.timeout}
                    : connection_settings(st.opts.config, entry.cfg).ack_timeout;
   ++st.pushes_in_flight;
-  auto ok = [self, id](std::string& response) {
-    ++self->state.counters.pushes["ok"];
+  auto ok = [self, id, account = entry.cfg.name](std::string& response) {
+    self->state.counters.count_push(account, "ok");
     self->state.opts.api->respond(id, ok_json(R"({"status":"ok","response":)" + response + "}"));
     finish_push(self);
   };
-  auto failed = [self, id](caf::error& err) {
+  auto failed = [self, id, account = entry.cfg.name](caf::error& err) {
     std::string outcome;
     auto r = push_failure(self, err, outcome);
-    ++self->state.counters.pushes[outcome];
+    self->state.counters.count_push(account, outcome);
     self->state.opts.api->respond(id, std::move(r));
     finish_push(self);
   };

@@ -71,6 +71,54 @@ void metrics::count(const std::string& account, const tree_event& e) {
     heartbeat_rtt.observe(std::chrono::duration<double>(hb->rtt).count());
 }
 
+void metrics::count_push(const std::string& account, const std::string& outcome) {
+  ++pushes[outcome];
+  ++account_pushes[{account, outcome}];
+}
+
+namespace {
+
+/// The per-account families: a few series for each account the daemon has
+/// now (docs/operations.md, "Metrics", on their cardinality).
+void render_accounts(std::string& out, const metrics& m,
+                     const std::map<std::string, account_status>& accounts) {
+  auto line = [&](const char* name, const std::string& account, const std::string& value) {
+    out += std::string{name} + "{account=\"" + label(account) + "\"} " + value + "\n";
+  };
+  header(out, "tether_account_up", "gauge",
+         "1 while the account's socket is open (connected or joined), else 0.");
+  for (auto& [name, s] : accounts)
+    line("tether_account_up", name,
+         s.state == account_state::connected || s.state == account_state::joined ? "1" : "0");
+  header(out, "tether_account_topics_joined", "gauge", "Topics the account has joined.");
+  for (auto& [name, s] : accounts) {
+    size_t joined = 0;
+    for (auto& [topic, state] : s.topics)
+      joined += state == "joined";
+    line("tether_account_topics_joined", name, std::to_string(joined));
+  }
+  header(out, "tether_account_reconnects_total", "counter",
+         "Reconnect attempts scheduled for the account since it (re)started.");
+  for (auto& [name, s] : accounts)
+    line("tether_account_reconnects_total", name, std::to_string(s.reconnects));
+  header(out, "tether_account_frames_dropped_total", "counter",
+         "Server frames the account's tree dropped (frame_dropped) since it (re)started.");
+  for (auto& [name, s] : accounts)
+    line("tether_account_frames_dropped_total", name, std::to_string(s.frames_dropped));
+  header(out, "tether_account_heartbeat_rtt_seconds", "gauge",
+         "The account's last heartbeat round trip (absent until one was answered).");
+  for (auto& [name, s] : accounts)
+    if (s.rtt_us)
+      line("tether_account_heartbeat_rtt_seconds", name, number(static_cast<double>(*s.rtt_us) / 1e6));
+  header(out, "tether_account_pushes_total", "counter", "API pushes by account and outcome.");
+  for (auto& [key, n] : m.account_pushes)
+    if (accounts.count(key.first)) // a removed account's series goes with it
+      out += "tether_account_pushes_total{account=\"" + label(key.first) + "\",outcome=\""
+             + label(key.second) + "\"} " + std::to_string(n) + "\n";
+}
+
+} // namespace
+
 std::string render_prometheus(const metrics& m,
                               const std::map<std::string, account_status>& accounts,
                               size_t actors_alive) {
@@ -114,6 +162,7 @@ std::string render_prometheus(const metrics& m,
   out += "tether_api_requests_total " + std::to_string(m.api_requests) + "\n";
   header(out, "tether_actors_alive", "gauge", "Actors running in the daemon.");
   out += "tether_actors_alive " + std::to_string(actors_alive) + "\n";
+  render_accounts(out, m, accounts);
   return out;
 }
 

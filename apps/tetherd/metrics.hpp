@@ -32,6 +32,8 @@ private:
 struct metrics {
   histogram heartbeat_rtt;
   std::map<std::string, uint64_t> pushes; ///< outcome -> count
+  /// (account, outcome) -> count: the same pushes, per account
+  std::map<std::pair<std::string, std::string>, uint64_t> account_pushes;
   uint64_t reconnects = 0;
   std::map<std::string, uint64_t> reconnect_causes; ///< cause -> reconnects scheduled
   uint64_t pushes_in_flight = 0; ///< API pushes not answered yet
@@ -43,6 +45,8 @@ struct metrics {
 
   /// Folds an account's event into the counters.
   void count(const std::string& account, const tree_event& e);
+  /// An API push of `account` ended with `outcome` (ok, rejected, …).
+  void count_push(const std::string& account, const std::string& outcome);
 };
 
 /// The Prometheus text exposition (version 0.0.4) of the counters, the

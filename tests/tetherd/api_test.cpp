@@ -169,3 +169,37 @@ TEST_CASE("metrics render as Prometheus text: states, counters, a cumulative "
     CHECK_NOTHROW(std::stod(line.substr(space + 1)));
   }
 }
+
+TEST_CASE("metrics per account: up, topics, reconnects, drops, last RTT, pushes by "
+          "outcome; a removed account's series go with it",
+          "[tetherd]") {
+  metrics m;
+  m.count_push("a", "ok");
+  m.count_push("a", "ok");
+  m.count_push("b", "ack_timeout");
+  m.count_push("gone", "ok");
+  std::map<std::string, account_status> accounts;
+  auto& a = accounts["a"];
+  fold_event(a, connected{1});
+  fold_event(a, topic_joined{"room:x", "{}"});
+  fold_event(a, heartbeat_answered{caf::timespan{2500us}});
+  fold_event(a, frame_dropped{"foreign_topic", "room:zz", 3});
+  auto& b = accounts["b"];
+  fold_event(b, disconnected{"closed_by_peer"});
+  fold_event(b, reconnect_scheduled{1, caf::timespan{1s}, "closed_by_peer", caf::timespan{0}});
+  auto text = render_prometheus(m, accounts, 1);
+  auto has = [&](const std::string& line) {
+    return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+  };
+  CHECK(has(R"(tether_account_up{account="a"} 1)"));
+  CHECK(has(R"(tether_account_up{account="b"} 0)"));
+  CHECK(has(R"(tether_account_topics_joined{account="a"} 1)"));
+  CHECK(has(R"(tether_account_reconnects_total{account="b"} 1)"));
+  CHECK(has(R"(tether_account_frames_dropped_total{account="a"} 3)"));
+  CHECK(has(R"(tether_account_heartbeat_rtt_seconds{account="a"} 0.0025)"));
+  CHECK(text.find(R"(tether_account_heartbeat_rtt_seconds{account="b"})") == std::string::npos);
+  CHECK(has(R"(tether_account_pushes_total{account="a",outcome="ok"} 2)"));
+  CHECK(has(R"(tether_account_pushes_total{account="b",outcome="ack_timeout"} 1)"));
+  CHECK(text.find(R"(account="gone")") == std::string::npos);
+  CHECK(has(R"(tether_pushes_total{outcome="ok"} 3)")); // the totals keep every push
+}
