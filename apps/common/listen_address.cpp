@@ -89,7 +89,9 @@ void bind_exactly(lws_context_creation_info& info, const listen_address& where,
   switch (where.kind) {
     case listen_address::family::unix_path:
       info.options |= LWS_SERVER_OPTION_UNIX_SOCK;
-      info.port = 1; // ignored for Unix sockets, but must not mean "no listener"
+      // lws 4.1 takes the Unix-socket path only with port 0; any other port
+      // reads the path as a network interface's name, which does not exist.
+      info.port = 0;
       return;
     case listen_address::family::ipv4:
       // Without this lws opens an AF_INET6 socket bound to the any-address.

@@ -59,6 +59,8 @@ route match_route(const std::string& method, const std::string& path) {
   };
   if (path == "/metrics")
     return want("GET", route_kind::metrics);
+  if (path == "/reload")
+    return want("POST", route_kind::reload);
   if (path == "/accounts" || path == "/accounts/")
     return want("GET", route_kind::list_accounts);
   static const std::string prefix = "/accounts/";

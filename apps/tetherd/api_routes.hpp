@@ -35,6 +35,7 @@ enum class route_kind {
   stop,          ///< POST /accounts/NAME/stop
   start,         ///< POST /accounts/NAME/start
   metrics,       ///< GET  /metrics
+  reload,        ///< POST /reload (as SIGHUP)
   not_found,
   bad_method,
 };

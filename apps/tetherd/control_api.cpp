@@ -93,10 +93,18 @@ control_api::control_api(control_api_options opts, dispatcher dispatch)
   auto* vhost = ctx_ ? lws_get_vhost_by_name(ctx_, "default") : nullptr;
   if (!vhost)
     throw std::runtime_error("control API: cannot listen on " + opts_.listen);
-  if (!(info.options & LWS_SERVER_OPTION_UNIX_SOCK))
+  // lws logs a listener it could not open and carries on without one:
+  // check that the socket is really there, or refuse to start.
+  if (!(info.options & LWS_SERVER_OPTION_UNIX_SOCK)) {
     port_ = lws_get_vhost_listen_port(vhost);
-  else
+    if (port_ <= 0)
+      throw std::runtime_error("control API: no listening socket on " + opts_.listen);
+  } else {
+    struct stat st {};
+    if (::stat(iface.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode))
+      throw std::runtime_error("control API: no listening socket at " + iface);
     ::chmod(iface.c_str(), 0600); // the token still applies; the mode is a second lock
+  }
 }
 
 control_api::~control_api() {

@@ -324,6 +324,8 @@ void handle_push(self_ptr self, uint64_t id, account_entry& entry, push_body bod
       .then(ok, failed);
 }
 
+std::optional<std::string> reload(self_ptr self);
+
 void handle_request(self_ptr self, api_request& req) {
   auto& st = self->state;
   auto& api = *st.opts.api;
@@ -346,6 +348,12 @@ void handle_request(self_ptr self, api_request& req) {
                             }(),
                                               self->system().registry().running()),
                             "text/plain; version=0.0.4"});
+  if (r.kind == route_kind::reload) {
+    st.opts.log->info("reload requested through the API");
+    if (auto why = reload(self))
+      return api.respond(id, error_response(422, "reload_refused", *why));
+    return api.respond(id, ok_json());
+  }
   if (r.kind == route_kind::list_accounts) {
     std::string body = "[";
     for (auto& [name, e] : st.accounts)
@@ -487,15 +495,16 @@ void forget_topics(self_ptr self, const std::string& name,
                                {{"account", name}, {"error", render(self, err)}});
 }
 
-void reload(self_ptr self) {
+/// Reads the config again and applies it; the reason when it is refused.
+std::optional<std::string> reload(self_ptr self) {
   auto& st = self->state;
   if (st.draining)
-    return;
+    return std::string{"the daemon is stopping"};
   auto loaded = load_config(st.opts.config_path);
   if (auto* err = std::get_if<config_error>(&loaded)) {
     st.opts.log->error("reload refused: the config is invalid; nothing changed",
                        {{"error", err->to_string()}});
-    return;
+    return err->to_string();
   }
   auto fresh = std::get<daemon_config>(std::move(loaded));
   auto& old = st.opts.config;
@@ -544,6 +553,7 @@ void reload(self_ptr self) {
     }
   }
   st.opts.log->info("config reloaded");
+  return std::nullopt;
 }
 
 void finish_drain(self_ptr self) {

@@ -2,9 +2,9 @@
 # The command-line conventions of every binary (issue 14, item 7):
 # --help goes to stdout and exits 0; --version prints the one version from
 # CMake; an unknown option is named on stderr with exit 2; counts read right.
-#   cli_test.sh VERSION TETHERD TETHER_HUB
+#   cli_test.sh VERSION TETHERD TETHER_HUB [TETHERCTL]
 set -uo pipefail
-version=$1 tetherd=$2 hub=$3
+version=$1 tetherd=$2 hub=$3 tetherctl=${4:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -20,7 +20,7 @@ expect_rc() { [[ $(cat "$work/$1.rc") == "$2" ]] || fail "$1: exit $(cat "$work/
 expect_in() { grep -qF -- "$3" "$work/$1.$2" || fail "$1: $2 lacks '$3': $(head -c 300 "$work/$1.$2")"; }
 expect_empty() { [[ ! -s "$work/$1.$2" ]] || fail "$1: $2 is not empty: $(head -c 300 "$work/$1.$2")"; }
 
-for bin in "$tetherd" "$hub"; do
+for bin in "$tetherd" "$hub" ${tetherctl:+"$tetherctl"}; do
   name=$(basename "$bin")
   run "$name-help" "$bin" --help
   expect_rc "$name-help" 0

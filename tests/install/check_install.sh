@@ -10,7 +10,7 @@ cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/tether/testing.hpp"
 # What the unit and the docs promise is installed, with this prefix's paths.
 prefix=$work/prefix
-for f in lib/systemd/system/tetherd.service share/man/man8/tetherd.8 share/man/man1/tether-hub.1 \
+for f in lib/systemd/system/tetherd.service share/man/man8/tetherd.8 share/man/man1/tether-hub.1 share/man/man1/tetherctl.1 \
          share/doc/tether/operations.md share/doc/tether/LICENSE share/doc/tether/CHANGELOG.md; do
   test -f "$prefix/$f" || { echo "not installed: $f"; exit 1; }
 done

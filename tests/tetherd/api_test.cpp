@@ -14,6 +14,8 @@ using namespace std::chrono_literals;
 
 TEST_CASE("routes name the account and the action, and refuse the wrong method",
           "[tetherd]") {
+  CHECK(match_route("POST", "/reload").kind == route_kind::reload);
+  CHECK(match_route("GET", "/reload").kind == route_kind::bad_method);
   CHECK(match_route("GET", "/accounts").kind == route_kind::list_accounts);
   auto r = match_route("POST", "/accounts/alice/push");
   CHECK(r.kind == route_kind::push);

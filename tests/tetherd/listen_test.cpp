@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -115,6 +117,40 @@ TEST_CASE("the control API binds exactly its listen address", "[tetherd]") {
     CHECK(listeners(AF_INET, api.port()).empty());
     CHECK(v6_only(api.port()));
   }
+  SECTION("unix:/path: a Unix socket there, mode 0600, and no TCP socket") {
+    auto dir = std::filesystem::temp_directory_path()
+               / ("tether-listen-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto path = (dir / "api.sock").string();
+    {
+      auto api = api_on("unix:" + path);
+      CHECK(api.port() == 0);
+      sockaddr_un sa{};
+      bool listening = false;
+      for (auto& fd : std::filesystem::directory_iterator{"/proc/self/fd"}) {
+        int n = std::stoi(fd.path().filename().string());
+        socklen_t len = sizeof(sa);
+        int accepting = 0;
+        socklen_t alen = sizeof(accepting);
+        if (::getsockname(n, reinterpret_cast<sockaddr*>(&sa), &len) == 0
+            && sa.sun_family == AF_UNIX && path == sa.sun_path
+            && ::getsockopt(n, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &alen) == 0 && accepting)
+          listening = true;
+      }
+      CHECK(listening);
+      struct stat st {};
+      REQUIRE(::stat(path.c_str(), &st) == 0);
+      CHECK((st.st_mode & 0777) == 0600);
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST_CASE("a listener that cannot be opened refuses to start, never runs without one",
+          "[tetherd]") {
+  // a Unix socket in a folder that does not exist cannot be bound
+  CHECK_THROWS_WITH(api_on("unix:/nonexistent-tether-dir/api.sock"),
+                    Catch::Contains("no listening socket"));
 }
 
 TEST_CASE("tether-hub binds exactly its --host", "[tetherd]") {
