@@ -97,41 +97,35 @@ api_client::api_client(const std::string& listen, std::string token)
 }
 
 int api_client::open_socket(std::string& why) const {
-  int fd = -1;
-  int rc = -1;
+  sockaddr_storage sa{};
+  socklen_t len = 0;
   if (unix_) {
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::strncpy(sa.sun_path, host_.c_str(), sizeof(sa.sun_path) - 1);
-    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0)
-      rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+    auto* un = reinterpret_cast<sockaddr_un*>(&sa);
+    un->sun_family = AF_UNIX;
+    std::strncpy(un->sun_path, host_.c_str(), sizeof(un->sun_path) - 1);
+    len = sizeof(sockaddr_un);
   } else if (ipv6_) {
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(static_cast<uint16_t>(port_));
-    ::inet_pton(AF_INET6, host_.c_str(), &sa.sin6_addr);
-    fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0)
-      rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(static_cast<uint16_t>(port_));
+    ::inet_pton(AF_INET6, host_.c_str(), &in6->sin6_addr);
+    len = sizeof(sockaddr_in6);
   } else {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(port_));
-    ::inet_pton(AF_INET, host_.c_str(), &sa.sin_addr);
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0)
-      rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&sa);
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(static_cast<uint16_t>(port_));
+    ::inet_pton(AF_INET, host_.c_str(), &in4->sin_addr);
+    len = sizeof(sockaddr_in);
   }
-  if (rc != 0) {
-    why = "cannot reach the control API at "
-          + (unix_ ? "unix:" + host_ : host_ + ":" + std::to_string(port_)) + ": "
-          + std::strerror(errno) + " (is tetherd running?)";
-    if (fd >= 0)
-      ::close(fd);
-    return -1;
-  }
-  return fd;
+  int fd = ::socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), len) == 0)
+    return fd;
+  why = "cannot reach the control API at "
+        + (unix_ ? "unix:" + host_ : host_ + ":" + std::to_string(port_)) + ": "
+        + std::strerror(errno) + " (is tetherd running?)";
+  if (fd >= 0)
+    ::close(fd);
+  return -1;
 }
 
 std::optional<http_answer> api_client::request(const std::string& method,
