@@ -314,6 +314,7 @@ daemon_config read_root(const toml::table& root, const std::string& file,
     const toml::node* listen_node = api->get("listen");
     if (!listen_node)
       listen_node = api;
+    cfg.api.line = line_of(*listen_node);
     if (!where)
       ar.fail(*listen_node, "listen", why);
     if (!where->loopback && !cfg.api.allow_remote)
@@ -494,6 +495,14 @@ std::optional<std::string> unwritable_file(const std::filesystem::path& file) {
 } // namespace
 
 std::optional<config_error> check_resources(const daemon_config& cfg, const std::string& file) {
+  // A Unix socket is made in an existing folder we can write in.
+  if (auto where = [&] { std::string ignored; return apps::parse_listen_address(cfg.api.listen, ignored); }();
+      where && where->kind == apps::listen_address::family::unix_path) {
+    std::filesystem::path sock{where->host};
+    if (auto why = unwritable_folder(sock.has_parent_path() ? sock.parent_path()
+                                                            : std::filesystem::path{"."}))
+      return config_error{file, cfg.api.line, "api.listen", *why};
+  }
   auto& s = cfg.storage;
   std::optional<std::string> why;
   if (s.type == storage_config::kind::sqlite)

@@ -55,6 +55,7 @@ struct api_config {
   /// A listen address other machines can reach is refused unless set.
   bool allow_remote = false;
   std::string token; ///< from `token` or `token_file`
+  int line = 0;      ///< where `listen` (or [api]) is in the file
 };
 
 struct storage_config {

@@ -272,6 +272,15 @@ TEST_CASE("a config whose storage or params file is not there is refused before 
   std::ofstream{dir.path / "plain"} << "x";
   CHECK(why("[storage]\nkind = \"file\"\npath = \"plain\"\n").rfind(file + ":5: storage.path: ", 0)
         == 0);
+  // a Unix socket for the API in a folder that does not exist (it used to
+  // pass --check and then run with no API at all)
+  {
+    std::ofstream{dir.path / "d.toml"} << "[api]\nlisten = \"unix:" << (dir.path / "gone" / "api.sock").string()
+                                        << "\"\ntoken = \"t\"\n";
+    auto r = load_config(dir.path / "d.toml");
+    REQUIRE(std::holds_alternative<config_error>(r));
+    CHECK(std::get<config_error>(r).to_string().rfind(file + ":2: api.listen: ", 0) == 0);
+  }
   // a params file that is not there (it used to connect without params)
   CHECK(why("[[account]]\nname = \"a\"\nurl = \"ws://h/s\"\nparams_file = \"gone.toml\"\n")
         == file + ":3: account[1].params_file: " + (dir.path / "gone.toml").string()
