@@ -11,13 +11,7 @@ cmake --build build --target tetherd tether-hub
 mkdir -p /tmp/tetherd-demo
 # The demo's two ports must be free: a hub that cannot listen would leave
 # tetherd retrying forever, so say so and stop instead.
-for port in 4000 4100; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "demo: port $port on 127.0.0.1 is taken (by: $(ss -Hltnp "sport = :$port" 2>/dev/null \
-      | grep -o 'users:(("[^"]*"' | cut -d'"' -f2 | head -1)); stop that first" >&2
-    exit 1
-  fi
-done
+scripts/free_ports.sh 4000 4100 || exit 1
 ready=$(mktemp)
 build/apps/tether-hub --port 4000 >"$ready" &
 hub=$!
