@@ -90,19 +90,26 @@ control_api::control_api(control_api_options opts, dispatcher dispatch)
   info.protocols = protocols;
   info.user = this;
   ctx_ = lws_create_context(&info);
+  // A throwing constructor runs no destructor: the context goes here.
+  auto give_up = [this](const std::string& why) {
+    if (ctx_)
+      lws_context_destroy(ctx_);
+    ctx_ = nullptr;
+    throw std::runtime_error(why);
+  };
   auto* vhost = ctx_ ? lws_get_vhost_by_name(ctx_, "default") : nullptr;
   if (!vhost)
-    throw std::runtime_error("control API: cannot listen on " + opts_.listen);
+    give_up("control API: cannot listen on " + opts_.listen);
   // lws logs a listener it could not open and carries on without one:
   // check that the socket is really there, or refuse to start.
   if (!(info.options & LWS_SERVER_OPTION_UNIX_SOCK)) {
     port_ = lws_get_vhost_listen_port(vhost);
     if (port_ <= 0)
-      throw std::runtime_error("control API: no listening socket on " + opts_.listen);
+      give_up("control API: no listening socket on " + opts_.listen);
   } else {
     struct stat st {};
     if (::stat(iface.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode))
-      throw std::runtime_error("control API: no listening socket at " + iface);
+      give_up("control API: no listening socket at " + iface);
     ::chmod(iface.c_str(), 0600); // the token still applies; the mode is a second lock
   }
 }
