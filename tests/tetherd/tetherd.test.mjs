@@ -343,7 +343,9 @@ test('a removed account\'s stored record (connect params among it) is erased, at
                                            { name: 'carol', topics: ['room:c'] }], storage));
     d.proc.kill('SIGHUP');
     const end = Date.now() + 5000;
-    while (readdirSync(store).includes('bob.json') && Date.now() < end)
+    // the file goes first, the log line right after it: wait for both
+    while ((readdirSync(store).includes('bob.json') || !/stored record erased/.test(d.log))
+           && Date.now() < end)
       await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(readdirSync(store).sort(), ['alice.json', 'carol.json']);
     assert.match(d.log, /stored record erased/);
