@@ -33,7 +33,7 @@ const char* usage =
   "usage: tetherctl [--config FILE | --api ADDR --token-file FILE] COMMAND ...\n"
   "\n"
   "commands:\n"
-  "  status [ACCOUNT] [--json]         accounts: state, topics, last cause, attempt, RTT\n"
+  "  status [ACCOUNT] [--json]         accounts: node, state, uptime, topics, last cause, attempt, RTT\n"
   "  push ACCOUNT TOPIC EVENT [PAYLOAD] [--timeout-ms N]\n"
   "                                    push and print the server's reply\n"
   "  join ACCOUNT TOPIC [PARAMS]       join a topic (PARAMS: a JSON object)\n"
@@ -218,9 +218,29 @@ std::string text_of(const rapidjson::Value& v) {
   return {buf.GetString(), buf.GetSize()};
 }
 
+/// "-", "42s", "3m07s", "2h05m", "3d04h": an uptime readable at a glance.
+std::string duration_text(const rapidjson::Value& ms) {
+  if (!ms.IsInt64() || ms.GetInt64() < 0)
+    return "-";
+  auto s = ms.GetInt64() / 1000;
+  char out[32];
+  if (s < 60)
+    std::snprintf(out, sizeof(out), "%llds", static_cast<long long>(s));
+  else if (s < 3600)
+    std::snprintf(out, sizeof(out), "%lldm%02llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  else if (s < 86400)
+    std::snprintf(out, sizeof(out), "%lldh%02lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s % 3600 / 60));
+  else
+    std::snprintf(out, sizeof(out), "%lldd%02lldh", static_cast<long long>(s / 86400),
+                  static_cast<long long>(s % 86400 / 3600));
+  return out;
+}
+
 void print_table(const rapidjson::Value& accounts) {
   std::vector<std::vector<std::string>> rows{
-    {"ACCOUNT", "STATE", "ATTEMPT", "RTT_MS", "LAST_CAUSE", "TOPICS"}};
+    {"ACCOUNT", "NODE", "STATE", "UPTIME", "ATTEMPT", "RTT_MS", "LAST_CAUSE", "TOPICS"}};
   for (auto& a : accounts.GetArray()) {
     std::string topics;
     if (a.HasMember("topics") && a["topics"].IsObject())
@@ -229,7 +249,8 @@ void print_table(const rapidjson::Value& accounts) {
                   + text_of(t.value);
     auto field = [&](const char* k) { return a.HasMember(k) ? text_of(a[k]) : ""; };
     auto rtt = field("heartbeat_rtt_ms");
-    rows.push_back({field("name"), field("state"), field("attempt"),
+    auto uptime = a.HasMember("uptime_ms") ? duration_text(a["uptime_ms"]) : "-";
+    rows.push_back({field("name"), field("node"), field("state"), uptime, field("attempt"),
                     rtt == "null" ? "-" : rtt, field("last_cause").empty() ? "-" : field("last_cause"),
                     topics.empty() ? "-" : topics});
   }

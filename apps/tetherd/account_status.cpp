@@ -148,11 +148,14 @@ void close_topics(account_status& s) {
     state = "closed";
 }
 
-void fold_event(account_status& s, const tree_event& e) {
+void fold_event(account_status& s, const tree_event& e,
+                std::chrono::steady_clock::time_point now) {
   struct folder {
     account_status& s;
+    std::chrono::steady_clock::time_point now;
     void operator()(const connected& e) {
       s.state = account_state::connected;
+      s.connected_since = now;
       s.socket = e.socket;
       s.attempt = 0;
       s.delay_ms = 0;
@@ -179,6 +182,7 @@ void fold_event(account_status& s, const tree_event& e) {
     void operator()(const disconnected& e) {
       s.state = account_state::disconnected;
       s.socket = 0;
+      s.connected_since.reset();
       s.last_cause = e.cause;
       for (auto& [topic, state] : s.topics)
         state = "joining"; // rejoined on the next socket
@@ -202,6 +206,7 @@ void fold_event(account_status& s, const tree_event& e) {
     void operator()(const stopped& e) {
       s.state = account_state::stopped;
       s.socket = 0;
+      s.connected_since.reset();
       s.last_cause = e.reason;
       close_topics(s);
     }
@@ -215,16 +220,24 @@ void fold_event(account_status& s, const tree_event& e) {
         ++s.child_terminations;
     }
   };
-  std::visit(folder{s}, e);
+  std::visit(folder{s, now}, e);
 }
 
-std::string to_json(const std::string& name, const account_status& s) {
+std::string to_json(const std::string& name, const std::string& node,
+                    const account_status& s, std::chrono::steady_clock::time_point now) {
   rapidjson::StringBuffer buf;
   writer w{buf};
   w.StartObject();
   str(w, "name", name);
+  str(w, "node", node);
   w.Key("state");
   w.String(to_string(s.state));
+  w.Key("uptime_ms"); // how long the current socket has been open
+  if (s.connected_since)
+    w.Int64(std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.connected_since)
+              .count());
+  else
+    w.Null();
   w.Key("offline");
   w.Bool(s.offline);
   w.Key("socket");

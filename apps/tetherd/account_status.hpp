@@ -2,6 +2,7 @@
 // What the daemon knows of one account, folded from the connection tree's
 // events (pure: no actors). The control API lists it; /metrics counts it.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -46,6 +47,9 @@ struct account_status {
   /// account is stopped (phoenix.js's channel states)
   std::map<std::string, std::string> topics;
   bool offline = false;
+  /// When the current socket opened (on the daemon's actor clock); none
+  /// while no socket is open.
+  std::optional<std::chrono::steady_clock::time_point> connected_since;
 };
 
 /// An account as it starts: connecting (offline: in the sandbox), its
@@ -55,11 +59,14 @@ account_status starting_status(bool offline, const std::map<std::string, std::st
 /// The tree is down: no topic is joined, each is listed as closed.
 void close_topics(account_status& s);
 
-/// Folds one event into the status.
-void fold_event(account_status& s, const tree_event& e);
+/// Folds one event, which arrived at `now`, into the status.
+void fold_event(account_status& s, const tree_event& e,
+                std::chrono::steady_clock::time_point now);
 
-/// The account as the API lists it: {"name":…, "state":…, …}.
-std::string to_json(const std::string& name, const account_status& s);
+/// The account as the API lists it at `now`: {"name":…, "node":…,
+/// "state":…, "uptime_ms":…, …}; `node` names the daemon that runs it.
+std::string to_json(const std::string& name, const std::string& node,
+                    const account_status& s, std::chrono::steady_clock::time_point now);
 
 /// The event as one NDJSON line (no trailing newline):
 /// {"account":…, "type":…, …fields}.

@@ -198,7 +198,7 @@ void on_account_event(self_ptr self, account_event& ev) {
   if (i == st.accounts.end() || i->second.generation != ev.generation)
     return;
   auto& entry = i->second;
-  fold_event(entry.status, ev.event);
+  fold_event(entry.status, ev.event, self->clock().now());
   st.counters.count(ev.account, ev.event);
   if (std::holds_alternative<stopped>(ev.event)) {
     entry.endpoint.reset(); // the tree gave up (restart intensity): the profile is free
@@ -357,7 +357,8 @@ void handle_request(self_ptr self, api_request& req) {
   if (r.kind == route_kind::list_accounts) {
     std::string body = "[";
     for (auto& [name, e] : st.accounts)
-      body += (body.size() > 1 ? "," : "") + to_json(name, e.status);
+      body += (body.size() > 1 ? "," : "")
+              + to_json(name, st.opts.node_name, e.status, self->clock().now());
     return api.respond(id, ok_json(body + "]"));
   }
   auto i = st.accounts.find(r.account);
@@ -372,7 +373,8 @@ void handle_request(self_ptr self, api_request& req) {
     return;
   }
   if (r.kind == route_kind::get_account)
-    return api.respond(id, ok_json(to_json(name, entry.status)));
+    return api.respond(id, ok_json(to_json(name, st.opts.node_name, entry.status,
+                                           self->clock().now())));
   if (r.kind == route_kind::start) {
     if (entry.endpoint)
       return api.respond(id, error_response(409, "already_running", name + " is running"));

@@ -49,6 +49,9 @@ struct daemon_options {
   /// Ping systemd's watchdog this often (from the actor, so a hung actor
   /// system stops the pings); zero: no watchdog.
   std::chrono::microseconds watchdog{0};
+  /// The name this daemon's accounts are listed under (`node` in /accounts):
+  /// the host's name unless told otherwise.
+  std::string node_name;
 };
 
 daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts);

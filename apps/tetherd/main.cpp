@@ -34,6 +34,13 @@ using namespace tether::daemon;
 
 namespace {
 
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
+    return "localhost";
+  return buf;
+}
+
 // libwebsockets logs through one process-wide C function pointer, so the
 // logger it writes to is the one process-wide pointer here: its lines then
 // read like ours (JSON when the log is JSON) instead of lws's own stderr.
@@ -203,6 +210,7 @@ int main(int argc, char** argv) {
   dopts.log = log;
   dopts.store = store;
   dopts.watchdog = watchdog_interval();
+  dopts.node_name = host_name();
   *daemon_handle = spawn_daemon(sys, std::move(dopts));
   std::thread api_thread{[api] { api->run(); }};
   log->info("api listening", {{"listen", listen}, {"port", api->port()}});

@@ -68,7 +68,9 @@ run table status
 expect_rc table 0
 expect_in table out "ACCOUNT"
 expect_in table out "room:a=joined"
-grep -q '^alice  *joined' "$work/table.out" || fail "status table: $(cat "$work/table.out")"
+# account, node (the host's name), state, uptime of the socket
+grep -Eq "^alice +$(uname -n) +joined +[0-9]+s " "$work/table.out" \
+  || fail "status table: $(cat "$work/table.out")"
 
 run echo push alice room:a echo '{"n":1}'
 expect_rc echo 0

@@ -71,22 +71,42 @@ TEST_CASE("only the exact bearer token passes", "[tetherd]") {
   CHECK(account_filter("") == "");
 }
 
+namespace {
+const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours{1};
+} // namespace
+
+TEST_CASE("an account's uptime is the age of its current socket, on the clock it is given",
+          "[tetherd]") {
+  auto s = starting_status(false, {});
+  auto json = [&](auto now) { return to_json("a", "node-1", s, now); };
+  CHECK(json(t0).find(R"("node":"node-1")") != std::string::npos);
+  CHECK(json(t0).find(R"("uptime_ms":null)") != std::string::npos); // no socket yet
+  fold_event(s, connected{1}, t0);
+  CHECK(json(t0 + 1500ms).find(R"("uptime_ms":1500)") != std::string::npos);
+  fold_event(s, disconnected{"closed_by_peer"}, t0 + 2s);
+  CHECK(json(t0 + 3s).find(R"("uptime_ms":null)") != std::string::npos);
+  fold_event(s, connected{2}, t0 + 4s); // a new socket starts from zero
+  CHECK(json(t0 + 4s + 250ms).find(R"("uptime_ms":250)") != std::string::npos);
+  fold_event(s, stopped{"shutdown"}, t0 + 5s);
+  CHECK(json(t0 + 6s).find(R"("uptime_ms":null)") != std::string::npos);
+}
+
 TEST_CASE("an account's topics are truthful from start to stop", "[tetherd]") {
   auto s = starting_status(false, {{"room:a", "{}"}, {"room:reject", "{}"}});
   CHECK(s.state == account_state::connecting);
   CHECK(s.topics == std::map<std::string, std::string>{{"room:a", "joining"},
                                                        {"room:reject", "joining"}});
-  fold_event(s, connected{1});
-  fold_event(s, topic_joined{"room:a", "{}"});
-  fold_event(s, join_failed{"room:reject", R"({"reason":"unauthorized"})"});
+  fold_event(s, connected{1}, t0);
+  fold_event(s, topic_joined{"room:a", "{}"}, t0);
+  fold_event(s, join_failed{"room:reject", R"({"reason":"unauthorized"})"}, t0);
   CHECK(s.topics.at("room:reject") == "failed");
-  fold_event(s, topic_joined{"room:b", "{}"});
-  fold_event(s, topic_left{"room:b"}); // left through the API: gone, not "joined"
+  fold_event(s, topic_joined{"room:b", "{}"}, t0);
+  fold_event(s, topic_left{"room:b"}, t0); // left through the API: gone, not "joined"
   CHECK(s.topics.count("room:b") == 0);
   close_topics(s); // the account is stopped: nothing is joined any more
   CHECK(s.topics == std::map<std::string, std::string>{{"room:a", "closed"},
                                                        {"room:reject", "closed"}});
-  fold_event(s, stopped{"shutdown"});
+  fold_event(s, stopped{"shutdown"}, t0);
   CHECK(s.topics.at("room:a") == "closed");
   CHECK(event_json("a", topic_left{"room:b"})
         == R"({"account":"a","type":"topic_left","topic":"room:b"})");
@@ -95,37 +115,37 @@ TEST_CASE("an account's topics are truthful from start to stop", "[tetherd]") {
 TEST_CASE("an offline account says so, joined topics or not", "[tetherd]") {
   auto s = starting_status(true, {{"room:a", "{}"}});
   CHECK(s.state == account_state::offline);
-  fold_event(s, topic_joined{"room:a", "{}"}); // the sandbox joins at once
+  fold_event(s, topic_joined{"room:a", "{}"}, t0); // the sandbox joins at once
   CHECK(s.state == account_state::offline);
   CHECK(s.topics.at("room:a") == "joined");
-  CHECK(to_json("d", s).find(R"("state":"offline")") != std::string::npos);
+  CHECK(to_json("d", "n1", s, t0).find(R"("state":"offline")") != std::string::npos);
 }
 
 TEST_CASE("an account's state follows its tree's events", "[tetherd]") {
   account_status s;
   CHECK(s.state == account_state::connecting);
-  fold_event(s, connected{7});
+  fold_event(s, connected{7}, t0);
   CHECK(s.state == account_state::connected);
   CHECK(s.socket == 7);
-  fold_event(s, topic_joined{"room:a", "{}"});
+  fold_event(s, topic_joined{"room:a", "{}"}, t0);
   CHECK(s.state == account_state::joined);
-  fold_event(s, heartbeat_answered{caf::timespan{1500us}});
+  fold_event(s, heartbeat_answered{caf::timespan{1500us}}, t0);
   CHECK(s.rtt_us == 1500);
-  fold_event(s, disconnected{"closed_by_peer"});
+  fold_event(s, disconnected{"closed_by_peer"}, t0);
   CHECK(s.topics.at("room:a") == "joining");
-  fold_event(s, reconnect_scheduled{2, caf::timespan{2s}, "closed_by_peer", caf::timespan{3s}});
+  fold_event(s, reconnect_scheduled{2, caf::timespan{2s}, "closed_by_peer", caf::timespan{3s}}, t0);
   CHECK(s.state == account_state::reconnecting);
   CHECK(s.attempt == 2);
   CHECK(s.delay_ms == 2000);
   CHECK(s.reconnects == 1);
-  fold_event(s, connected{8});
+  fold_event(s, connected{8}, t0);
   CHECK(s.socket == 8);
   CHECK(s.attempt == 0);
-  fold_event(s, channel_closed{"room:a"});
+  fold_event(s, channel_closed{"room:a"}, t0);
   CHECK(s.topics.empty());
-  fold_event(s, stopped{"shutdown"});
+  fold_event(s, stopped{"shutdown"}, t0);
   CHECK(s.state == account_state::stopped);
-  CHECK(to_json("a", s).find(R"("state":"stopped")") != std::string::npos);
+  CHECK(to_json("a", "n1", s, t0).find(R"("state":"stopped")") != std::string::npos);
   CHECK(event_json("a", message_received{"room:a", "news", R"({"x":1})"})
         == R"({"account":"a","type":"message_received","topic":"room:a","event":"news","payload":{"x":1}})");
 }
@@ -182,13 +202,13 @@ TEST_CASE("metrics per account: up, topics, reconnects, drops, last RTT, pushes 
   m.count_push("gone", "ok");
   std::map<std::string, account_status> accounts;
   auto& a = accounts["a"];
-  fold_event(a, connected{1});
-  fold_event(a, topic_joined{"room:x", "{}"});
-  fold_event(a, heartbeat_answered{caf::timespan{2500us}});
-  fold_event(a, frame_dropped{"foreign_topic", "room:zz", 3});
+  fold_event(a, connected{1}, t0);
+  fold_event(a, topic_joined{"room:x", "{}"}, t0);
+  fold_event(a, heartbeat_answered{caf::timespan{2500us}}, t0);
+  fold_event(a, frame_dropped{"foreign_topic", "room:zz", 3}, t0);
   auto& b = accounts["b"];
-  fold_event(b, disconnected{"closed_by_peer"});
-  fold_event(b, reconnect_scheduled{1, caf::timespan{1s}, "closed_by_peer", caf::timespan{0}});
+  fold_event(b, disconnected{"closed_by_peer"}, t0);
+  fold_event(b, reconnect_scheduled{1, caf::timespan{1s}, "closed_by_peer", caf::timespan{0}}, t0);
   auto text = render_prometheus(m, accounts, 1);
   auto has = [&](const std::string& line) {
     return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
