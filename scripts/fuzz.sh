@@ -2,13 +2,13 @@
 # Runs every libFuzzer target (clang, ASan + UBSan) for SECONDS each and
 # keeps what it finds: each target's corpus grows in build/fuzz-corpus/NAME,
 # seeded from tests/fuzz. Not part of CI (CI runs the decoder for 20 s).
-#   scripts/fuzz.sh [SECONDS=60] [TARGET...]   targets: decode config api
+#   scripts/fuzz.sh [SECONDS=60] [TARGET...]   targets: decode config api http
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(decode config api)
+((${#targets[@]})) || targets=(decode config api http)
 work=build/fuzz-work
 mkdir -p "$work"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I.)
@@ -20,6 +20,8 @@ build() {
               tests/fuzz/config_fuzzer.cpp -lwebsockets -o "$work/config_fuzzer" ;;
     api)    clang++ "${flags[@]}" apps/tetherd/api_routes.cpp tests/fuzz/api_fuzzer.cpp \
               -o "$work/api_fuzzer" ;;
+    http)   clang++ "${flags[@]}" apps/common/http_request_reader.cpp apps/tetherd/api_routes.cpp \
+              tests/fuzz/http_fuzzer.cpp -lhttp_parser -o "$work/http_fuzzer" ;;
     *) echo "fuzz: no target $1"; exit 2 ;;
   esac
 }

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libcaf-dev                # CAF 0.17.6: actors, typed interfaces, test scheduler
   libwebsockets-dev libssl-dev openssl
+  libhttp-parser-dev        # the control API's HTTP/1.1 request framing
   libsimdjson-dev           # decoding
   rapidjson-dev             # encoding (Writer + RawValue)
   nlohmann-json3-dev        # benchmark reference only

@@ -1,134 +1,173 @@
 #include "apps/tetherd/control_api.hpp"
 
+#include "apps/common/http_request_reader.hpp"
 #include "apps/common/listen_address.hpp"
+#include "apps/common/listen_socket.hpp"
+#include "apps/common/websocket_server_frames.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <deque>
 #include <stdexcept>
 
-#include <sys/stat.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
-
-#include <libwebsockets.h>
 
 namespace tether::daemon {
 
+using apps::http_request;
+using apps::ws_opcode;
+
 struct control_api::connection {
-  bool stream = false;
-  // HTTP: the request in progress
-  uint64_t id = 0;
-  std::string method, path, body;
-  bool body_too_big = false;
-  /// Answered without dispatch (unauthorized, bad framing): a body that
-  /// follows is read and dropped, never dispatched.
-  bool refused = false;
-  bool dispatched = false; ///< handed to the daemon: at most once per request
-  bool awaiting = false; ///< dispatched, its response not yet written
-  std::optional<api_response> response;
+  explicit connection(int fd, apps::http_limits limits) : fd(fd), reader(limits) {
+  }
+  int fd;
+  apps::http_request_reader reader;
+  std::string in;  ///< received, not yet read
+  std::string out; ///< to write
+  bool closing = false;   ///< close once `out` is written
+  bool peer_done = false; ///< the client shut its side: answer what it asked, then close
+  // HTTP
+  bool awaiting = false; ///< a request dispatched, its answer not yet here
+  /// Counted in unanswered_ until its answer is written out (or the client
+  /// is gone): a daemon that stops waits for the bytes, not just the answer.
+  bool counted = false;
+  uint64_t request_id = 0;
+  bool keep_alive = true; ///< of the request in flight
+  bool timing_request = false; ///< `deadline` is the current request's
+  clock::time_point deadline = clock::time_point::max();
   // event stream
+  bool stream = false;
   std::string filter;
-  std::deque<std::string> out;
+  std::deque<std::string> frames; ///< queued lines, each one text frame
   bool overflowed = false;
 };
 
 namespace {
 
-const lws_protocols protocols[] = {
-  {"tetherd-api",
-   [](lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
-     return control_api::on_event(wsi, static_cast<int>(reason), user, in, len);
-   },
-   sizeof(void*), 0, 0, nullptr, 0},
-  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
-};
-
-std::string header(lws* wsi, lws_token_indexes token) {
-  int n = lws_hdr_total_length(wsi, token);
-  if (n <= 0)
-    return {};
-  std::string out(static_cast<size_t>(n) + 1, '\0');
-  if (lws_hdr_copy(wsi, out.data(), n + 1, token) < 0)
-    return {};
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string method_of(lws* wsi) {
-  static const std::pair<lws_token_indexes, const char*> methods[] = {
-    {WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
-    {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
-    {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
-    {WSI_TOKEN_HEAD_URI, "HEAD"}};
-  for (auto& [token, name] : methods)
-    if (lws_hdr_total_length(wsi, token) > 0)
-      return name;
-  return "OTHER";
-}
+/// Bytes read from a socket at once, and the most a connection buffers
+/// ahead while one of its requests is in flight.
+constexpr size_t read_chunk = 16 * 1024;
+constexpr size_t max_buffered_input = 64 * 1024;
+/// The largest frame an event stream takes from its client (it only needs
+/// close, ping and pong; their payloads are at most 125 bytes).
+constexpr size_t max_client_frame = 4096;
 
 const char* status_text(int status) {
   switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 404: return "Not Found";
-    default: return "Refused";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
   }
+}
+
+bool is_websocket_upgrade(const http_request& req) {
+  auto* upgrade = req.header("upgrade");
+  if (!upgrade)
+    return false;
+  std::string lower;
+  for (char ch : *upgrade)
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return lower == "websocket";
 }
 
 } // namespace
 
 control_api::control_api(control_api_options opts, dispatcher dispatch)
   : opts_(std::move(opts)), dispatch_(std::move(dispatch)) {
-  lws_set_log_level(LLL_ERR, nullptr);
-  lws_context_creation_info info;
-  std::memset(&info, 0, sizeof(info));
   std::string why;
   auto where = apps::parse_listen_address(opts_.listen, why);
   if (!where)
     throw std::runtime_error("control API: cannot listen on " + opts_.listen + ": " + why);
-  std::string iface;
-  apps::bind_exactly(info, *where, iface);
-  if (where->kind == apps::listen_address::family::unix_path)
-    ::unlink(iface.c_str()); // a stale socket of an earlier run
-  info.protocols = protocols;
-  info.user = this;
-  ctx_ = lws_create_context(&info);
-  // A throwing constructor runs no destructor: the context goes here.
-  auto give_up = [this](const std::string& why) {
-    if (ctx_)
-      lws_context_destroy(ctx_);
-    ctx_ = nullptr;
-    throw std::runtime_error(why);
-  };
-  auto* vhost = ctx_ ? lws_get_vhost_by_name(ctx_, "default") : nullptr;
-  if (!vhost)
-    give_up("control API: cannot listen on " + opts_.listen);
-  // lws logs a listener it could not open and carries on without one:
-  // check that the socket is really there, or refuse to start.
-  if (!(info.options & LWS_SERVER_OPTION_UNIX_SOCK)) {
-    port_ = lws_get_vhost_listen_port(vhost);
-    if (port_ <= 0)
-      give_up("control API: no listening socket on " + opts_.listen);
-  } else {
-    struct stat st {};
-    if (::stat(iface.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode))
-      give_up("control API: no listening socket at " + iface);
-    ::chmod(iface.c_str(), 0600); // the token still applies; the mode is a second lock
+  auto sock = apps::open_listen_socket(*where, why);
+  if (sock.fd < 0)
+    throw std::runtime_error("control API: cannot listen on " + opts_.listen + ": " + why);
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    ::close(sock.fd);
+    throw std::runtime_error(std::string{"control API: eventfd: "} + std::strerror(errno));
   }
+  listen_fd_ = sock.fd;
+  port_ = sock.port;
+  if (where->kind == apps::listen_address::family::unix_path)
+    unix_path_ = where->host;
 }
 
 control_api::~control_api() {
-  if (ctx_)
-    lws_context_destroy(ctx_);
+  for (auto& [fd, c] : connections_)
+    ::close(fd);
+  if (listen_fd_ >= 0)
+    ::close(listen_fd_);
+  if (wake_fd_ >= 0)
+    ::close(wake_fd_);
+  if (!unix_path_.empty())
+    ::unlink(unix_path_.c_str());
+}
+
+void control_api::wake() noexcept {
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
 }
 
 void control_api::run() {
-  while (!stopping_)
-    if (lws_service(ctx_, 0) < 0)
+  std::vector<pollfd> fds;
+  while (!stopping_) {
+    fds.clear();
+    fds.push_back({wake_fd_, POLLIN, 0});
+    fds.push_back({listen_fd_, POLLIN, 0});
+    for (auto& [fd, c] : connections_) {
+      short events = 0;
+      if (c->stream || (!c->peer_done && !c->closing && c->in.size() < max_buffered_input))
+        events |= POLLIN;
+      if (!c->out.empty() || !c->frames.empty() || (c->stream && c->overflowed))
+        events |= POLLOUT;
+      fds.push_back({fd, events, 0});
+    }
+    int n = ::poll(fds.data(), fds.size(), poll_timeout_ms(clock::now()));
+    if (n < 0 && errno != EINTR)
       break;
+    if (fds[0].revents & POLLIN) {
+      uint64_t count = 0;
+      [[maybe_unused]] auto r = ::read(wake_fd_, &count, sizeof(count));
+      take_inbox();
+    }
+    if (fds[1].revents & POLLIN)
+      accept_all();
+    for (size_t i = 2; i < fds.size(); ++i) {
+      auto it = connections_.find(fds[i].fd);
+      if (it == connections_.end() || fds[i].revents == 0)
+        continue;
+      auto& c = *it->second;
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+        on_readable(c);
+      if (connections_.count(fds[i].fd) && (fds[i].revents & POLLOUT))
+        on_writable(c);
+    }
+    check_deadlines(clock::now());
+  }
 }
 
 void control_api::stop() noexcept {
   stopping_ = true;
-  if (ctx_)
-    lws_cancel_service(ctx_);
+  wake();
 }
 
 void control_api::one_answered() {
@@ -147,7 +186,7 @@ void control_api::respond(uint64_t id, api_response response) {
     std::lock_guard guard{inbox_mutex_};
     responses_.emplace_back(id, std::move(response));
   }
-  lws_cancel_service(ctx_);
+  wake();
 }
 
 void control_api::publish(const std::string& account, std::string line) {
@@ -155,7 +194,7 @@ void control_api::publish(const std::string& account, std::string line) {
     std::lock_guard guard{inbox_mutex_};
     events_.emplace_back(account, std::move(line));
   }
-  lws_cancel_service(ctx_);
+  wake();
 }
 
 void control_api::set_accounts(std::set<std::string> names) {
@@ -168,13 +207,228 @@ bool control_api::known_account(const std::string& name) {
   return accounts_.count(name) > 0;
 }
 
-int control_api::on_event(lws* wsi, int reason, void* user, void* in, size_t len) {
-  auto* self = static_cast<control_api*>(lws_context_user(lws_get_context(wsi)));
-  if (!self)
-    return 0;
-  connection* none = nullptr;
-  auto& slot = user ? *static_cast<connection**>(user) : none;
-  return self->handle(wsi, reason, slot, in, len);
+void control_api::accept_all() {
+  for (;;) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+      return; // EAGAIN: all taken (or an error the next poll reports again)
+    if (connections_.size() >= opts_.max_connections) {
+      auto body = error_response(503, "too_many_connections",
+                                 "the control API serves "
+                                   + std::to_string(opts_.max_connections)
+                                   + " connections at most")
+                    .body;
+      auto text = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+                  "content-length: "
+                  + std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body;
+      [[maybe_unused]] auto n = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+      ::close(fd);
+      continue;
+    }
+    apps::http_limits limits;
+    limits.max_body_bytes = opts_.max_body_bytes;
+    limits.max_header_bytes = opts_.max_header_bytes;
+    auto c = std::make_unique<connection>(fd, limits);
+    // The first request has the request timeout from the connect on: a
+    // client that connects and says nothing holds no socket for long.
+    c->deadline = clock::now() + opts_.request_timeout;
+    c->timing_request = true;
+    connections_.emplace(fd, std::move(c));
+  }
+}
+
+void control_api::drop(connection& c) {
+  if (c.awaiting)
+    pending_.erase(c.request_id); // its answer, when it comes, has nowhere to go
+  if (c.counted)
+    one_answered();
+  int fd = c.fd;
+  ::close(fd);
+  connections_.erase(fd); // c is gone from here on
+}
+
+void control_api::on_readable(connection& c) {
+  char buf[read_chunk];
+  for (;;) {
+    if (!c.stream && c.in.size() >= max_buffered_input)
+      break; // the rest waits until the request in flight is answered
+    auto n = ::recv(c.fd, buf, sizeof(buf), 0);
+    if (n > 0) {
+      c.in.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) {
+      c.peer_done = true;
+      break;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      break;
+    if (errno == EINTR)
+      continue;
+    return drop(c); // reset by the peer
+  }
+  if (c.stream) {
+    while (!c.in.empty() && !c.closing) {
+      auto r = apps::read_client_frame(c.in, max_client_frame);
+      if (r.result == apps::ws_read::outcome::need_more)
+        break;
+      if (r.result == apps::ws_read::outcome::violation)
+        return close_stream(c, r.close_code, r.why);
+      c.in.erase(0, r.consumed);
+      switch (r.frame.opcode) {
+        case ws_opcode::ping:
+          c.out += apps::websocket_frame(ws_opcode::pong, r.frame.payload);
+          break;
+        case ws_opcode::close:
+          return close_stream(c, 1000, "");
+        case ws_opcode::pong:
+          break;
+        default: // the stream only speaks; a client that talks is told so
+          return close_stream(c, 1003, "the event stream takes no messages");
+      }
+    }
+    if (c.peer_done && !c.closing)
+      return drop(c);
+    return;
+  }
+  serve_requests(c);
+  if (connections_.count(c.fd) == 0)
+    return;
+  if (c.peer_done && !c.awaiting && c.out.empty())
+    drop(c); // nothing asked is left unanswered
+}
+
+void control_api::serve_requests(connection& c) {
+  while (!c.awaiting && !c.closing && !c.stream) {
+    if (!c.in.empty())
+      c.in.erase(0, c.reader.feed(c.in));
+    if (c.reader.take_continue())
+      c.out += "HTTP/1.1 100 Continue\r\n\r\n";
+    if (auto& refused = c.reader.refused()) {
+      // What follows cannot be framed: answer, then close.
+      answer(c, error_response(refused->status, refused->code, refused->message), true);
+      return;
+    }
+    if (!c.reader.ready())
+      break;
+    auto req = c.reader.take();
+    c.timing_request = false;
+    c.deadline = clock::time_point::max();
+    on_request(c, req);
+  }
+  if (!c.stream && !c.awaiting && !c.closing && c.reader.mid_request() && !c.timing_request) {
+    c.timing_request = true;
+    c.deadline = clock::now() + opts_.request_timeout;
+  }
+}
+
+void control_api::on_request(connection& c, http_request& req) {
+  if (req.upgrade || req.path() == "/events")
+    return open_stream(c, req);
+  auto path = apps::percent_decoded(req.path());
+  if (!path)
+    return answer(c, error_response(400, "bad_request", "a malformed %-escape in the path"),
+                  !req.keep_alive);
+  auto* authorization = req.header("authorization");
+  if (!bearer_matches(authorization ? *authorization : std::string{}, opts_.token))
+    return answer(c, error_response(401, "unauthorized", "a valid bearer token is required"),
+                  !req.keep_alive);
+  c.keep_alive = req.keep_alive;
+  c.awaiting = true;
+  c.counted = true;
+  c.request_id = next_id_++;
+  pending_[c.request_id] = c.fd;
+  ++unanswered_;
+  dispatch_(api_request{c.request_id, req.method, std::move(*path), std::move(req.body)});
+}
+
+void control_api::open_stream(connection& c, http_request& req) {
+  // Every refusal closes: the client asked to leave HTTP behind.
+  if (req.path() != "/events")
+    return answer(c, error_response(404, "not_found", "the event stream is GET /events"), true);
+  if (req.method != "GET" || !is_websocket_upgrade(req))
+    return answer(c, error_response(426, "upgrade_required",
+                                    "GET /events is a WebSocket stream (Upgrade: websocket)"),
+                  true);
+  auto* authorization = req.header("authorization");
+  if (!bearer_matches(authorization ? *authorization : std::string{}, opts_.token))
+    return answer(c, error_response(401, "unauthorized", "a valid bearer token is required"),
+                  true);
+  auto filter = apps::percent_decoded(account_filter(req.query()));
+  if (!filter)
+    return answer(c, error_response(400, "bad_request", "a malformed %-escape in account="),
+                  true);
+  if (!filter->empty() && !known_account(*filter))
+    return answer(c, error_response(404, "unknown_account",
+                                    "no account has that name (GET /accounts lists them)"),
+                  true);
+  auto* key = req.header("sec-websocket-key");
+  auto* version = req.header("sec-websocket-version");
+  if (!key || key->empty() || !version || *version != "13")
+    return answer(c, error_response(400, "bad_request",
+                                    "a WebSocket upgrade needs Sec-WebSocket-Key and "
+                                    "Sec-WebSocket-Version: 13"),
+                  true);
+  c.out += "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
+           "sec-websocket-accept: "
+           + apps::websocket_accept_key(*key) + "\r\n\r\n";
+  c.stream = true;
+  c.filter = std::move(*filter);
+  c.deadline = clock::time_point::max();
+}
+
+void control_api::answer(connection& c, const api_response& r, bool close) {
+  bool keep = !close && c.keep_alive && !c.peer_done;
+  c.out += "HTTP/1.1 " + std::to_string(r.status) + " " + status_text(r.status)
+           + "\r\ncontent-type: " + r.content_type
+           + "\r\ncontent-length: " + std::to_string(r.body.size())
+           + (keep ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n") + r.body;
+  if (!keep)
+    c.closing = true;
+  c.keep_alive = true; // the next request says for itself
+}
+
+void control_api::close_stream(connection& c, uint16_t code, const std::string& why) {
+  c.frames.clear();
+  c.out += apps::websocket_close_frame(code, why);
+  c.closing = true;
+}
+
+void control_api::on_writable(connection& c) {
+  for (;;) {
+    if (c.out.empty() && c.stream && !c.closing) {
+      if (c.frames.empty() && c.overflowed)
+        return close_stream(c, 1008, "event stream fell behind");
+      while (!c.frames.empty() && c.out.size() < read_chunk) {
+        c.out += apps::websocket_frame(ws_opcode::text, c.frames.front());
+        c.frames.pop_front();
+      }
+    }
+    if (c.out.empty())
+      break;
+    auto n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return;
+      if (errno == EINTR)
+        continue;
+      return drop(c);
+    }
+    c.out.erase(0, static_cast<size_t>(n));
+  }
+  if (c.counted && !c.awaiting) {
+    c.counted = false;
+    one_answered();
+  }
+  if (c.closing)
+    return drop(c);
+  if (!c.stream && !c.awaiting) {
+    if (c.peer_done)
+      return drop(c);
+    serve_requests(c); // a pipelined request may be waiting its turn
+    if (connections_.count(c.fd) && !c.awaiting && !c.timing_request && !c.closing)
+      c.deadline = clock::now() + opts_.idle_timeout;
+  }
 }
 
 void control_api::take_inbox() {
@@ -189,221 +443,53 @@ void control_api::take_inbox() {
     auto i = pending_.find(id);
     if (i == pending_.end())
       continue; // the client went away meanwhile
-    auto [wsi, c] = i->second;
+    auto fd = i->second;
     pending_.erase(i);
-    c->response = std::move(response);
-    lws_callback_on_writable(wsi);
+    auto& c = *connections_.at(fd);
+    c.awaiting = false;
+    answer(c, response);
   }
   for (auto& [account, line] : events) {
-    for (auto& [wsi, c] : streams_) {
-      if (c->overflowed || (!c->filter.empty() && c->filter != account))
+    for (auto& [fd, c] : connections_) {
+      if (!c->stream || c->closing || c->overflowed
+          || (!c->filter.empty() && c->filter != account))
         continue;
-      if (c->out.size() >= opts_.max_stream_backlog)
-        c->overflowed = true; // closed on its next writable: never a silent gap
+      if (c->frames.size() >= opts_.max_stream_backlog)
+        c->overflowed = true; // closed once written out: never a silent gap
       else
-        c->out.push_back(line + "\n");
-      lws_callback_on_writable(wsi);
+        c->frames.push_back(line + "\n");
     }
   }
 }
 
-void control_api::finish(lws* wsi, connection& c, api_response r) {
-  c.response = std::move(r);
-  lws_callback_on_writable(wsi);
+void control_api::check_deadlines(clock::time_point now) {
+  std::vector<int> late;
+  for (auto& [fd, c] : connections_)
+    if (c->deadline <= now)
+      late.push_back(fd);
+  for (int fd : late) {
+    auto& c = *connections_.at(fd);
+    c.deadline = clock::time_point::max();
+    if (c.reader.mid_request())
+      answer(c, error_response(408, "request_timeout",
+                               "the request did not arrive whole within "
+                                 + std::to_string(opts_.request_timeout.count()) + " ms"),
+             true);
+    else
+      drop(c); // idle: the keep-alive ends, as every server ends it
+  }
 }
 
-void control_api::refuse(lws* wsi, connection& c, api_response r) {
-  c.refused = true;
-  finish(wsi, c, std::move(r));
-}
-
-void control_api::start_request(lws* wsi, connection& c, const char* uri) {
-  c = connection{};
-  c.method = method_of(wsi);
-  c.path = uri ? uri : "";
-  if (!bearer_matches(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), opts_.token)) {
-    refuse(wsi, c, error_response(401, "unauthorized", "a valid bearer token is required"));
-    return;
-  }
-  // The body's framing, as a server must judge it (RFC 9112 6.3): one
-  // Content-Length of digits only, never together with Transfer-Encoding;
-  // chunked bodies are not taken.
-  auto length = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-  bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
-  if (chunked && !length.empty()) {
-    refuse(wsi, c, error_response(400, "bad_framing",
-                                  "Content-Length and Transfer-Encoding together"));
-    return;
-  }
-  if (chunked) {
-    refuse(wsi, c, error_response(411, "length_required",
-                                  "send the body with a Content-Length, not chunked"));
-    return;
-  }
-  if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) > 0
-      || length.find_first_not_of("0123456789") != std::string::npos) {
-    refuse(wsi, c, error_response(400, "bad_framing", "one Content-Length of digits only"));
-    return;
-  }
-  if (!length.empty() && length.find_first_not_of('0') != std::string::npos)
-    return; // a body follows (HTTP_BODY, then HTTP_BODY_COMPLETION)
-  dispatch(wsi, c); // no body; lws may still report an empty body's completion
-}
-
-void control_api::dispatch(lws* wsi, connection& c) {
-  if (c.refused || c.dispatched)
-    return;
-  c.dispatched = true;
-  c.id = next_id_++;
-  c.awaiting = true;
-  pending_[c.id] = {wsi, &c};
-  ++unanswered_;
-  dispatch_(api_request{c.id, c.method, c.path, std::move(c.body)});
-}
-
-int control_api::write_response(lws* wsi, connection& c) {
-  auto r = std::move(*c.response);
-  c.response.reset();
-  if (c.awaiting) {
-    c.awaiting = false;
-    one_answered();
-  }
-  unsigned char head[LWS_PRE + 512];
-  unsigned char* start = head + LWS_PRE;
-  unsigned char* p = start;
-  unsigned char* end = head + sizeof(head) - 1;
-  if (lws_add_http_common_headers(wsi, static_cast<unsigned>(r.status), r.content_type.c_str(),
-                                  r.body.size(), &p, end)
-      || lws_finalize_write_http_header(wsi, start, &p, end))
+int control_api::poll_timeout_ms(clock::time_point now) const {
+  auto next = clock::time_point::max();
+  for (auto& [fd, c] : connections_)
+    next = std::min(next, c->deadline);
+  if (next == clock::time_point::max())
     return -1;
-  std::string out(LWS_PRE, '\0');
-  out += r.body;
-  if (!r.body.empty()
-      && lws_write(wsi, reinterpret_cast<unsigned char*>(out.data()) + LWS_PRE, r.body.size(),
-                   LWS_WRITE_HTTP_FINAL)
-           < static_cast<int>(r.body.size()))
-    return -1;
-  return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
-int control_api::refuse_upgrade(lws* wsi, const api_response& r) {
-  // Written whole, as lws_return_http_status does, before the close.
-  std::string out(LWS_PRE, '\0');
-  out += "HTTP/1.1 " + std::to_string(r.status) + " " + status_text(r.status)
-         + "\r\ncontent-type: " + r.content_type
-         + "\r\ncontent-length: " + std::to_string(r.body.size())
-         + "\r\nconnection: close\r\n\r\n" + r.body;
-  auto n = out.size() - LWS_PRE;
-  lws_write(wsi, reinterpret_cast<unsigned char*>(out.data()) + LWS_PRE, n,
-            LWS_WRITE_HTTP_FINAL);
-  return -1;
-}
-
-int control_api::handle(lws* wsi, int reason, connection*& c, void* in, size_t len) {
-  switch (reason) {
-    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-      take_inbox();
-      return 0;
-    case LWS_CALLBACK_HTTP: {
-      if (!c)
-        c = new connection;
-      start_request(wsi, *c, static_cast<const char*>(in));
-      return 0;
-    }
-    case LWS_CALLBACK_HTTP_BODY:
-      if (c && !c->refused && !c->body_too_big) {
-        if (c->body.size() + len > opts_.max_body_bytes)
-          c->body_too_big = true;
-        else
-          c->body.append(static_cast<const char*>(in), len);
-      }
-      return 0;
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-      if (!c)
-        return -1;
-      if (c->refused || c->dispatched)
-        return 0; // answered already, or a Content-Length: 0 request
-      if (c->body_too_big) {
-        refuse(wsi, *c, error_response(413, "body_too_large",
-                                       "the body exceeds "
-                                         + std::to_string(opts_.max_body_bytes) + " bytes"));
-        return 0;
-      }
-      dispatch(wsi, *c);
-      return 0;
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-      if (!c || !c->response)
-        return 0;
-      return write_response(wsi, *c);
-    // lws frees the per-transaction memory after dropping the protocol, so
-    // a connection's state ends there (or at the close, whichever is first).
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    case LWS_CALLBACK_CLOSED_HTTP:
-      if (c && !c->stream) {
-        pending_.erase(c->id);
-        if (c->awaiting)
-          one_answered();
-        delete c;
-        c = nullptr;
-      }
-      return 0;
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-      if (header(wsi, WSI_TOKEN_GET_URI) != "/events")
-        return refuse_upgrade(wsi, error_response(404, "not_found",
-                                                  "the event stream is GET /events"));
-      if (!bearer_matches(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), opts_.token))
-        return refuse_upgrade(wsi, error_response(401, "unauthorized",
-                                                  "a valid bearer token is required"));
-      char buf[256];
-      if (auto* v = lws_get_urlarg_by_name(wsi, "account=", buf, sizeof(buf));
-          v && !known_account(v))
-        return refuse_upgrade(wsi, error_response(404, "unknown_account",
-                                                  "no account has that name (GET /accounts lists them)"));
-      return 0;
-    }
-    case LWS_CALLBACK_ESTABLISHED: {
-      c = new connection;
-      c->stream = true;
-      char buf[256];
-      if (auto* v = lws_get_urlarg_by_name(wsi, "account=", buf, sizeof(buf)))
-        c->filter = v;
-      streams_.insert({wsi, c});
-      return 0;
-    }
-    case LWS_CALLBACK_SERVER_WRITEABLE: {
-      if (!c)
-        return -1;
-      if (c->out.empty() && c->overflowed) {
-        static const char why[] = "event stream fell behind";
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-                         reinterpret_cast<unsigned char*>(const_cast<char*>(why)),
-                         sizeof(why) - 1);
-        return -1;
-      }
-      if (c->out.empty())
-        return 0;
-      auto line = std::move(c->out.front());
-      c->out.pop_front();
-      std::string frame(LWS_PRE, '\0');
-      frame += line;
-      if (lws_write(wsi, reinterpret_cast<unsigned char*>(frame.data()) + LWS_PRE, line.size(),
-                    LWS_WRITE_TEXT)
-          < static_cast<int>(line.size()))
-        return -1;
-      if (!c->out.empty() || c->overflowed)
-        lws_callback_on_writable(wsi);
-      return 0;
-    }
-    case LWS_CALLBACK_CLOSED:
-      if (c) {
-        streams_.erase({wsi, c});
-        delete c;
-        c = nullptr;
-      }
-      return 0;
-    default:
-      return 0;
-  }
+  if (next <= now)
+    return 0;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+  return static_cast<int>(std::min<int64_t>(ms, 60'000));
 }
 
 } // namespace tether::daemon

@@ -1,10 +1,13 @@
 #pragma once
-// The control API's server: HTTP requests and a WebSocket event stream on
-// libwebsockets, on a thread of its own. It only parses, authorises and
-// carries bytes: each authorised request goes to `dispatch` (which hands it
-// to the daemon actor) and its answer comes back through respond(), from
-// any thread. Events come in through publish() and go out as NDJSON lines
-// to every stream whose account filter matches.
+// The control API's server: HTTP/1.1 requests and a WebSocket event stream,
+// on a poll loop of its own thread (plain sockets; requests are framed by
+// http-parser, see apps/common/http_request_reader.hpp). It only parses,
+// authorises and carries bytes: each authorised request goes to `dispatch`
+// (which hands it to the daemon actor) and its answer comes back through
+// respond(), from any thread. A connection's requests are dispatched one at
+// a time, so pipelined requests are answered in order. Events come in
+// through publish() and go out as text frames, one NDJSON line each, to
+// every stream whose account filter matches.
 
 #include <atomic>
 #include <chrono>
@@ -21,8 +24,9 @@
 
 #include "apps/tetherd/api_routes.hpp"
 
-struct lws;
-struct lws_context;
+namespace tether::apps {
+struct http_request;
+}
 
 namespace tether::daemon {
 
@@ -41,9 +45,16 @@ struct control_api_options {
   std::string listen = "127.0.0.1:4100"; ///< HOST:PORT or unix:/path
   std::string token;
   size_t max_body_bytes = 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024; ///< more: 431
   /// Lines queued for one event stream; a stream that falls further behind
   /// is closed (1008) rather than silently losing lines.
   size_t max_stream_backlog = 10000;
+  /// A request whose headers and body have not all arrived by then is
+  /// answered 408 and closed (a client that trickles bytes holds no socket
+  /// for ever); a keep-alive connection idle that long is closed.
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};
+  size_t max_connections = 256; ///< beyond: 503, closed
 };
 
 class control_api final : public api_sink {
@@ -78,32 +89,37 @@ public:
   /// true if all were.
   bool wait_answered(std::chrono::milliseconds limit);
 
-  static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);
-
   struct connection; ///< one HTTP connection or event stream
 
 private:
-  int handle(lws* wsi, int reason, connection*& c, void* in, size_t len);
+  using clock = std::chrono::steady_clock;
+  void accept_all();
+  void on_readable(connection& c);
+  void on_writable(connection& c);
+  /// Reads the next request(s) from c's input while none is in flight.
+  void serve_requests(connection& c);
+  void on_request(connection& c, apps::http_request& req);
+  void open_stream(connection& c, apps::http_request& req);
+  void answer(connection& c, const api_response& r, bool close = false);
+  void close_stream(connection& c, uint16_t code, const std::string& why);
+  void drop(connection& c);
   void take_inbox();
-  void start_request(lws* wsi, connection& c, const char* uri);
-  void finish(lws* wsi, connection& c, api_response r);
-  void refuse(lws* wsi, connection& c, api_response r);
-  void dispatch(lws* wsi, connection& c);
-  int write_response(lws* wsi, connection& c);
-  /// Refuses an event stream's upgrade with a JSON answer, as every other
-  /// refusal of the API (lws's own would be an HTML page).
-  int refuse_upgrade(lws* wsi, const api_response& r);
+  void check_deadlines(clock::time_point now);
+  int poll_timeout_ms(clock::time_point now) const;
   bool known_account(const std::string& name);
+  void wake() noexcept;
 
   control_api_options opts_;
   dispatcher dispatch_;
-  lws_context* ctx_ = nullptr;
+  int listen_fd_ = -1;
+  int wake_fd_ = -1; ///< an eventfd: respond(), publish() and stop() wake the loop
   int port_ = 0;
+  std::string unix_path_; ///< removed at the end (a Unix socket listener)
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> unanswered_{0};
   uint64_t next_id_ = 1;
-  std::map<uint64_t, std::pair<lws*, connection*>> pending_; ///< lws thread only
-  std::set<std::pair<lws*, connection*>> streams_;           ///< lws thread only
+  std::map<int, std::unique_ptr<connection>> connections_; ///< by fd; loop thread only
+  std::map<uint64_t, int> pending_; ///< request id -> fd of its connection; loop thread only
 
   std::mutex answered_mutex_;
   std::condition_variable answered_;

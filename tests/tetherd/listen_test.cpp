@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "apps/hub/hub_server.hpp"
+#include "apps/common/listen_socket.hpp"
 #include "apps/tetherd/control_api.hpp"
 
 using namespace tether;
@@ -150,7 +151,17 @@ TEST_CASE("a listener that cannot be opened refuses to start, never runs without
           "[tetherd]") {
   // a Unix socket in a folder that does not exist cannot be bound
   CHECK_THROWS_WITH(api_on("unix:/nonexistent-tether-dir/api.sock"),
-                    Catch::Contains("no listening socket"));
+                    Catch::Contains("cannot listen")
+                      && Catch::Contains("No such file or directory"));
+  // a port another socket holds
+  std::string why;
+  auto holder = tether::apps::parse_listen_address("127.0.0.1:0", why);
+  REQUIRE(holder);
+  auto held = tether::apps::open_listen_socket(*holder, why);
+  REQUIRE(held.fd >= 0);
+  CHECK_THROWS_WITH(api_on("127.0.0.1:" + std::to_string(held.port)),
+                    Catch::Contains("Address already in use"));
+  ::close(held.fd);
 }
 
 TEST_CASE("tether-hub binds exactly its --host", "[tetherd]") {
