@@ -8,6 +8,7 @@ packages=(
   libcaf-dev                # CAF 0.17.6: actors, typed interfaces, test scheduler
   libwebsockets-dev libssl-dev openssl
   libhttp-parser-dev        # the control API's HTTP/1.1 request framing
+  libhiredis-dev redis-server # the Redis lease store and its tests
   libsimdjson-dev           # decoding
   rapidjson-dev             # encoding (Writer + RawValue)
   nlohmann-json3-dev        # benchmark reference only

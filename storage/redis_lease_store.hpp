@@ -1,0 +1,71 @@
+#pragma once
+// The Redis adapter of the lease seam, on hiredis. One key per profile,
+// PREFIX "lease:" PROFILE, whose value is "NODE FENCE" and whose expiry is
+// the lease's time to live; the fence comes from INCR on PREFIX "fence:"
+// PROFILE. Claim, renew and release are each one Lua script, so each is
+// atomic on the server: a claim sets the key only if it is absent, a renew
+// extends it and a release deletes it only while the value is still ours.
+//
+// One connection, used by one caller at a time (calls are serialised); a
+// broken connection is opened again on the next call. Every call is bounded
+// by `timeout`.
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/lease_store.hpp"
+
+struct redisContext;
+struct redisReply;
+
+namespace tether {
+
+struct redis_options {
+  /// redis://HOST:PORT[/DB], redis://:PASSWORD@HOST:PORT[/DB] or
+  /// unix:/path/to/redis.sock
+  std::string url = "redis://127.0.0.1:6379";
+  std::string key_prefix = "tether:";
+  std::chrono::milliseconds timeout{500}; ///< connect and each command
+};
+
+class redis_lease_store final : public lease_store {
+public:
+  /// Checks the URL and connects once (PING); fails with the reason.
+  static caf::expected<std::shared_ptr<redis_lease_store>> open(redis_options opts);
+
+  ~redis_lease_store() override;
+  redis_lease_store(const redis_lease_store&) = delete;
+  redis_lease_store& operator=(const redis_lease_store&) = delete;
+
+  caf::expected<lease> claim(const std::string& profile, const std::string& node,
+                             std::chrono::milliseconds ttl) override;
+  caf::expected<bool> renew(const std::string& profile, const lease& ours,
+                            std::chrono::milliseconds ttl) override;
+  caf::expected<bool> release(const std::string& profile, const lease& ours) override;
+  caf::expected<std::optional<lease>> holder(const std::string& profile) override;
+
+  /// Where it connects, parsed from the URL.
+  struct endpoint {
+    std::string host; ///< or the socket path (unix)
+    int port = 6379;  ///< 0: a Unix socket
+    std::string password;
+    int db = 0;
+  };
+  /// The URL's parts, or nothing (and `why`).
+  static std::optional<endpoint> parse_url(const std::string& url, std::string& why);
+
+private:
+  redis_lease_store(redis_options opts, endpoint where);
+  caf::error connect();
+  /// Runs one command (argv form); the reply is freed by the caller.
+  caf::expected<redisReply*> command(const std::vector<std::string>& args);
+
+  redis_options opts_;
+  endpoint where_;
+  std::mutex mutex_;
+  redisContext* ctx_ = nullptr;
+};
+
+} // namespace tether
