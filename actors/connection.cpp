@@ -100,10 +100,19 @@ void forget_topic(self_ptr self, const std::string& topic) {
 
 // -- the socket's life ------------------------------------------------------------
 
+/// A leased connection may use the network only before its lease's end.
+bool lease_allows(const connection_state& st, caf::actor_clock::time_point now) {
+  return !st.cfg.leased || (st.lease_until && now < *st.lease_until);
+}
+
 void connect(self_ptr self) {
   auto& st = self->state;
   if (st.cfg.offline)
     return; // sandbox: no socket, ever
+  if (!lease_allows(st, self->clock().now())) {
+    st.waiting_for_lease = true; // the next lease connects
+    return;
+  }
   auto params = st.cfg.connect_params ? st.cfg.connect_params() : protocol::query_params{};
   params.emplace_back("vsn", std::string{protocol::v2_vsn});
   auto opts = st.cfg.socket;
@@ -122,6 +131,8 @@ void connect(self_ptr self) {
           return;
         }
         st.current = id;
+        if (st.cfg.leased && st.lease_until) // before any frame can be sent on it
+          self->send(st.links.transport, lease_atom::value, id, *st.lease_until);
         auto early = std::move(st.early_events);
         st.early_events.clear();
         for (auto& replay : early)
@@ -153,6 +164,11 @@ void go_down(self_ptr self, drop_cause cause, std::optional<caf::timespan> retry
   if (st.user_disconnected)
     return;
   auto now = self->clock().now();
+  if (!lease_allows(st, now)) {
+    st.waiting_for_lease = true; // no retries without a lease: the next one connects
+    ++st.retry_token;
+    return;
+  }
   auto d = st.backoff.on_failure(now, cause, retry_after, st.rng());
   if (d.give_up) {
     emit(self, reconnect_abandoned{d.outage});
@@ -199,9 +215,10 @@ bool held_back(self_ptr self, const Event& ev, Replay replay) {
 void on_closed(self_ptr self, const socket_closed& ev) {
   if (ev.id != self->state.current)
     return;
-  auto cause = !ev.by_transport ? drop_cause::closed_by_peer
-               : ev.code == 1009 ? drop_cause::frame_too_large
-                                 : drop_cause::frame_stalled;
+  auto cause = !ev.by_transport                     ? drop_cause::closed_by_peer
+               : ev.code == 1009                     ? drop_cause::frame_too_large
+               : ev.reason == lease_expired_reason ? drop_cause::lease_expired
+                                                     : drop_cause::frame_stalled;
   auto detail = "close code " + std::to_string(ev.code);
   if (!ev.reason.empty())
     detail += ": " + ev.reason;
@@ -421,6 +438,43 @@ void on_net_event(self_ptr self, bool woke) {
   }
 }
 
+void lease_lapsed(self_ptr self);
+
+/// The profile's lease is usable until `until` (a renewal, or the first
+/// lease). The transport is told for the socket in use; a connection that
+/// waited for a lease connects now.
+void on_lease(self_ptr self, caf::actor_clock::time_point until) {
+  auto& st = self->state;
+  st.lease_until = until;
+  auto now = self->clock().now();
+  if (until <= now)
+    return lease_lapsed(self);
+  self->delayed_send(self, until - now, lease_check_atom::value, until);
+  if (st.current != 0)
+    self->send(st.links.transport, lease_atom::value, st.current, until);
+  if (st.waiting_for_lease && st.current == 0 && !st.opening && !st.user_disconnected) {
+    st.waiting_for_lease = false;
+    ++st.retry_token; // a retry still pending is void: this is the attempt
+    connect(self);
+  }
+}
+
+/// The lease's end came and no renewal moved it: the socket goes now, and
+/// nothing opens until a lease comes again. The store lets the lease go
+/// only `margin` later, so another node cannot have claimed it yet.
+void lease_lapsed(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.leased)
+    return;
+  if (st.current != 0) {
+    go_down(self, drop_cause::lease_expired, std::nullopt,
+            "the profile's lease was not renewed in time");
+  } else {
+    st.waiting_for_lease = true;
+    ++st.retry_token;
+  }
+}
+
 // -- the public interface -----------------------------------------------------------
 
 caf::result<caf::ok_atom> join(self_ptr self, std::string& topic, std::string& params) {
@@ -560,6 +614,11 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
         emit(self, heartbeat_answered{rtt});
     },
     [self](net_event_atom, bool woke) { on_net_event(self, woke); },
+    [self](lease_atom, caf::actor_clock::time_point until) { on_lease(self, until); },
+    [self](lease_check_atom, caf::actor_clock::time_point until) {
+      if (self->state.lease_until == until) // not renewed since this timer was set
+        lease_lapsed(self);
+    },
     [self](retry_atom, uint64_t token) {
       auto& st = self->state;
       if (token == st.retry_token && !st.user_disconnected && st.current == 0)

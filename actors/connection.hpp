@@ -52,6 +52,11 @@ struct connection_config {
   /// Sandbox (seed 003): no socket; joins succeed, pushes succeed at once
   /// with a minted id, nothing leaves the process.
   bool offline = false;
+  /// Open a socket only while holding the profile's lease: until the moment
+  /// the last lease message names (docs/architecture.md, "One connection
+  /// per profile, cluster-wide"). The runtime sets it when a profile
+  /// registry with leases is in use; the endpoint passes the lease on.
+  bool leased = false;
 };
 
 /// A push's idempotency key (a distinct type, so it cannot be mistaken for

@@ -30,6 +30,7 @@ using join_tmo_atom = caf::atom_constant<caf::atom("join_tmo")>;
 using sweep_atom = caf::atom_constant<caf::atom("ack_sweep")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 using drop_window_atom = caf::atom_constant<caf::atom("drop_win")>;
+using lease_check_atom = caf::atom_constant<caf::atom("lease_chk")>;
 
 /// The connection's full interface: the public one (the endpoint delegates
 /// to it), the transport's socket events, its later siblings announcing
@@ -46,7 +47,9 @@ using connection_impl = connection_actor::extend<
   caf::reacts_to<retry_atom, uint64_t>,
   caf::reacts_to<join_tmo_atom, socket_id, std::string, std::string>,
   caf::reacts_to<sweep_atom>, caf::reacts_to<rejoin_atom, socket_id, std::string>,
-  caf::reacts_to<drop_window_atom, std::string>>;
+  caf::reacts_to<drop_window_atom, std::string>,
+  caf::reacts_to<lease_atom, caf::actor_clock::time_point>,
+  caf::reacts_to<lease_check_atom, caf::actor_clock::time_point>>;
 
 /// The siblings and outside actors a connection is started with.
 struct connection_links {
@@ -108,6 +111,10 @@ struct connection_state {
   /// Why the pending retry waits: a network change or wake sends it at once,
   /// except after refused credentials (a new route does not renew them).
   std::optional<protocol::drop_cause> retry_cause;
+  /// The profile's lease (cfg.leased): usable until then; none yet.
+  std::optional<caf::actor_clock::time_point> lease_until;
+  /// No lease in force: nothing is opened until one comes.
+  bool waiting_for_lease = false;
 
   std::map<std::string, topic_state> topics; ///< what the consumer joined
   protocol::ack_table acks;

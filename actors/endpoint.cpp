@@ -1,5 +1,7 @@
 #include "actors/endpoint.hpp"
 
+#include <optional>
+
 #include <list>
 #include <functional>
 #include <map>
@@ -23,6 +25,9 @@ struct endpoint_state {
   connection_actor connection; ///< invalid between a crash and the restart
   std::map<std::string, std::string> topics; ///< topic -> join params
   bool disconnected = false;
+  /// The profile's lease as last told (runtime with a lease registry):
+  /// passed to each connection as it attaches.
+  std::optional<caf::actor_clock::time_point> lease_until;
   endpoint_config cfg;
   /// Requests made while no connection was attached, in arrival order.
   std::list<std::function<void()>> waiting;
@@ -84,6 +89,9 @@ void attach(self_ptr self, connection_actor conn) {
   auto& st = self->state;
   st.connection = std::move(conn);
   self->monitor(st.connection);
+  if (st.lease_until) // first: a leased connection opens nothing without it
+    caf::anon_send(caf::actor_cast<lease_sink>(st.connection), lease_atom::value,
+                   *st.lease_until);
   if (st.disconnected)
     caf::anon_send(st.connection, disconnect_atom::value);
   for (auto& [topic, params] : st.topics)
@@ -175,6 +183,12 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, endpoint_config cfg) {
         if (self->state.connection)
           caf::anon_send(caf::actor_cast<net_event_sink>(self->state.connection),
                          net_event_atom::value, woke);
+      },
+      [self](lease_atom, caf::actor_clock::time_point until) {
+        self->state.lease_until = until;
+        if (self->state.connection)
+          caf::anon_send(caf::actor_cast<lease_sink>(self->state.connection),
+                         lease_atom::value, until);
       },
       [self](forget_atom, std::string& topic) {
         if (self->state.topics.erase(topic) > 0)

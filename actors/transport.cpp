@@ -59,6 +59,8 @@ const char* to_string(transport_errc code) {
       return "rate_limited";
     case transport_errc::frame_too_large:
       return "frame_too_large";
+    case transport_errc::lease_expired:
+      return "lease_expired";
     case transport_errc::stopped:
       return "stopped";
   }
@@ -120,6 +122,9 @@ transport_actor spawn_transport(caf::actor_system& sys, transport_config cfg) {
         },
         [self](close_atom, socket_id id, uint16_t code, std::string& reason) {
           self->state.engine->close(id, code, std::move(reason));
+        },
+        [self](lease_atom, socket_id id, caf::actor_clock::time_point until) {
+          self->state.engine->send_until(id, until);
         },
         [self](count_atom) { return self->state.engine->socket_count(); },
       };

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <caf/actor_clock.hpp>
 
@@ -31,6 +32,10 @@ namespace tether {
 
 using socket_id = uint64_t;
 
+/// The reason of the 1008 close with which the transport ends a socket whose
+/// send deadline (lease_atom) passed; socket_closed carries it, by_transport.
+inline constexpr std::string_view lease_expired_reason = "lease expired";
+
 /// Why a socket failed or a send was refused.
 enum class transport_errc : uint8_t {
   unknown_socket = 1, ///< no open socket with that id (closed, superseded)
@@ -44,6 +49,7 @@ enum class transport_errc : uint8_t {
   rate_limited,       ///< the upgrade was answered 429 or 503
   frame_too_large,    ///< an inbound message over max_inbound_bytes
   stopped,            ///< the transport shut down
+  lease_expired,      ///< the socket's send deadline passed: nothing more leaves
 };
 
 caf::error make_error(transport_errc code);
@@ -131,6 +137,7 @@ using open_atom = caf::atom_constant<caf::atom("open")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
+using lease_atom = caf::atom_constant<caf::atom("lease")>;
 
 /// Whoever owns a socket receives its events.
 using socket_owner_actor
@@ -145,6 +152,13 @@ using transport_actor = caf::typed_actor<
   caf::replies_to<send_atom, socket_id, bool /*binary*/, std::string>::with<caf::ok_atom>,
   // Closes with a code and reason; the owner then gets socket_closed.
   caf::reacts_to<close_atom, socket_id, uint16_t, std::string>,
+  // Frames on the socket may leave only before this moment (the profile's
+  // lease, docs/architecture.md). A frame sent later, or still queued when
+  // the moment comes, is not written: the send is refused (lease_expired)
+  // and the socket closed with 1008 "lease expired". Checked again by the
+  // I/O thread right before each write, so frames queued before a pause of
+  // the process do not leave after it.
+  caf::reacts_to<lease_atom, socket_id, caf::actor_clock::time_point>,
   // Sockets currently held (for leak checks).
   caf::replies_to<count_atom>::with<size_t>>;
 

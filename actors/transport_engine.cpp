@@ -69,9 +69,13 @@ struct socket_record {
   lws_usec_t frame_stalled_since = 0;          // (lws) 0: no frame in progress
   size_t frame_remaining = 0;                  // (lws) at the last watch
   bool stalled = false;                        // (lws) closing with 1008
+  bool lapsed_seen = false;                    // (lws) closing for the lease, with 1008
   // guarded by the mutex:
   std::list<std::pair<protocol::wire_kind, std::string>> outbound;
   std::optional<std::pair<uint16_t, std::string>> close_request;
+  /// Frames may be written only before this (the profile's lease).
+  std::chrono::steady_clock::time_point send_until = std::chrono::steady_clock::time_point::max();
+  bool lapsed = false; ///< its lease passed: closed by us, nothing more written
 };
 
 namespace {
@@ -189,21 +193,29 @@ socket_id transport_engine::open(socket_options opts, socket_owner_actor owner) 
 caf::error transport_engine::send(socket_id id, protocol::wire_kind kind,
                                   std::string bytes) {
   bool wake;
+  caf::error refused;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = sockets_.find(id);
     if (i == sockets_.end() || i->second->close_request)
       return make_error(transport_errc::unknown_socket);
     auto& rec = *i->second;
-    if (rec.outbound.size() >= rec.opts.max_outbound_frames)
+    if (std::chrono::steady_clock::now() >= rec.send_until) {
+      rec.outbound.clear();
+      rec.lapsed = true;
+      rec.close_request.emplace(close_policy, std::string{lease_expired_reason});
+      refused = make_error(transport_errc::lease_expired);
+    } else if (rec.outbound.size() >= rec.opts.max_outbound_frames) {
       return make_error(transport_errc::queue_full);
-    bytes.insert(0, LWS_PRE, '\0'); // lws writes its header in front
-    rec.outbound.emplace_back(kind, std::move(bytes));
+    } else {
+      bytes.insert(0, LWS_PRE, '\0'); // lws writes its header in front
+      rec.outbound.emplace_back(kind, std::move(bytes));
+    }
     wake = queue_command(to_wake_, id);
   }
   if (wake)
     lws_cancel_service(ctx_);
-  return caf::none;
+  return refused;
 }
 
 void transport_engine::close(socket_id id, uint16_t code, std::string reason) {
@@ -218,6 +230,12 @@ void transport_engine::close(socket_id id, uint16_t code, std::string reason) {
   }
   if (wake)
     lws_cancel_service(ctx_);
+}
+
+void transport_engine::send_until(socket_id id, std::chrono::steady_clock::time_point until) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto i = sockets_.find(id); i != sockets_.end())
+    i->second->send_until = until;
 }
 
 size_t transport_engine::socket_count() const {
@@ -446,6 +464,15 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
       bool more = false;
       {
         std::lock_guard<std::mutex> guard{mtx_};
+        if (!rec.outbound.empty() && std::chrono::steady_clock::now() >= rec.send_until) {
+          // Past the lease (the process may have been paused since these
+          // were queued): none of them leaves, and the socket goes.
+          rec.outbound.clear();
+          rec.lapsed = true;
+          if (!rec.close_request)
+            rec.close_request.emplace(close_policy, std::string{lease_expired_reason});
+        }
+        rec.lapsed_seen = rec.lapsed;
         if (!rec.outbound.empty()) {
           next = std::move(rec.outbound.front());
           rec.outbound.pop_front();
@@ -506,7 +533,7 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
       if (!rec.ended) {
         rec.ended = true;
         caf::anon_send(rec.owner, socket_closed{rec.id, rec.peer_code, rec.peer_reason,
-                                                rec.oversized || rec.stalled});
+                                                rec.oversized || rec.stalled || rec.lapsed_seen});
       }
       return 0;
     case LWS_CALLBACK_WSI_DESTROY:
@@ -515,7 +542,7 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
         if (rec.opened)
           caf::anon_send(rec.owner,
                          socket_closed{rec.id, rec.peer_code, rec.peer_reason,
-                                       rec.oversized || rec.stalled});
+                                       rec.oversized || rec.stalled || rec.lapsed_seen});
         else
           caf::anon_send(rec.owner,
                          socket_failed{rec.id, classify_failure(rec, 0, nullptr), 0,

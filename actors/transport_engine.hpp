@@ -6,6 +6,7 @@
 // actor state.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,9 @@ public:
   socket_id open(socket_options opts, socket_owner_actor owner);
   caf::error send(socket_id id, protocol::wire_kind kind, std::string bytes);
   void close(socket_id id, uint16_t code, std::string reason);
+  /// No frame of `id` is written at or after `until` (steady clock, the
+  /// clock actors use): see transport_actor's lease_atom.
+  void send_until(socket_id id, std::chrono::steady_clock::time_point until);
   size_t socket_count() const;
   bool holds(socket_id id) const;
 

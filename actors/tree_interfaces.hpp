@@ -68,9 +68,14 @@ using sender_actor = caf::typed_actor<caf::replies_to<
 /// connection, and of topics the server ended.
 using endpoint_actor = connection_actor::extend<
   caf::reacts_to<attach_atom, connection_actor>,
-  caf::reacts_to<forget_atom, std::string>, caf::reacts_to<net_event_atom, bool>>;
+  caf::reacts_to<forget_atom, std::string>, caf::reacts_to<net_event_atom, bool>,
+  // The profile's lease is usable until then (each renewal sends a later one).
+  caf::reacts_to<lease_atom, caf::actor_clock::time_point>>;
 
 /// Who hears of network changes and wake-ups: endpoints and connections.
 using net_event_sink = caf::typed_actor<caf::reacts_to<net_event_atom, bool>>;
+
+/// Who hears of the profile's lease: endpoints and connections.
+using lease_sink = caf::typed_actor<caf::reacts_to<lease_atom, caf::actor_clock::time_point>>;
 
 } // namespace tether::detail

@@ -35,6 +35,8 @@ std::string_view to_string(drop_cause cause) noexcept {
       return "frame_stalled";
     case drop_cause::dns_failed:
       return "dns_failed";
+    case drop_cause::lease_expired:
+      return "lease_expired";
     case drop_cause::requested:
       return "requested";
   }

@@ -43,6 +43,7 @@ enum class drop_cause : uint8_t {
   frame_too_large,   ///< we closed it: an inbound frame over the size limit
   frame_stalled,     ///< we closed it: an inbound frame not complete in time
   dns_failed,        ///< the server's host name did not resolve
+  lease_expired,     ///< we closed it: the profile's lease was not renewed in time
 };
 
 std::string_view to_string(drop_cause cause) noexcept;

@@ -34,6 +34,17 @@ transport_actor spawn_scripted_transport(caf::actor_system& sys) {
         -> caf::result<caf::ok_atom> {
         if (self->state.refuse_sends)
           return make_error(transport_errc::queue_full);
+        if (auto until = self->state.send_until.find(id);
+            until != self->state.send_until.end() && self->clock().now() >= until->second) {
+          self->state.refused_for_lease.push_back(id);
+          self->state.send_until.erase(until); // closed once, as the real one does
+          self->state.closed.emplace_back(id, uint16_t{1008});
+          self->state.close_reasons.emplace_back(lease_expired_reason);
+          for (auto& s : self->state.opened)
+            if (s.id == id)
+              self->send(s.owner, socket_closed{id, 1008, std::string{lease_expired_reason}, true});
+          return make_error(transport_errc::lease_expired);
+        }
         if (self->state.hold_sends) {
           // Before the promise: making it takes the sender out of the message.
           auto from = caf::actor_cast<caf::actor>(self->current_sender());
@@ -47,6 +58,9 @@ transport_actor spawn_scripted_transport(caf::actor_system& sys) {
       [self](close_atom, socket_id id, uint16_t code, std::string& reason) {
         self->state.closed.emplace_back(id, code);
         self->state.close_reasons.push_back(std::move(reason));
+      },
+      [self](lease_atom, socket_id id, caf::actor_clock::time_point until) {
+        self->state.send_until[id] = until;
       },
       [self](count_atom) { return self->state.opened.size(); },
     };

@@ -4,6 +4,7 @@
 // records what the connection asks for; the test plays the server by sending
 // socket events back. Slipstream's SocketTest, with virtual time.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct scripted_transport_state {
     caf::actor from; ///< the actor that asked (a topic's sender)
   };
   std::vector<held_send> held;
+  /// Each socket's send deadline (lease_atom), as the real transport keeps
+  /// it: a send at or after it is refused with lease_expired and the socket
+  /// is closed by the transport (1008, lease_expired_reason).
+  std::map<socket_id, caf::actor_clock::time_point> send_until;
+  std::vector<socket_id> refused_for_lease; ///< sends refused so, in order
 
   static inline const char* name = "tether.scripted_transport";
 };

@@ -36,6 +36,27 @@ TEST_CASE("a socket opens, carries frames both ways and closes",
   CHECK(closed.code == 1000);
 }
 
+TEST_CASE("a frame sent after the socket's lease ended is refused, and the transport closes "
+          "the socket with 1008",
+          "[integration]") {
+  hub_process hub;
+  socket_fixture f;
+  auto id = f.open({hub.url()});
+  REQUIRE(f.next<socket_opened>().id == id);
+  auto now = std::chrono::steady_clock::now();
+  caf::anon_send(f.transport, lease_atom::value, id, now + 60s);
+  REQUIRE_FALSE(f.send(id, *f.codec.encode_join("1", "room:lobby"))); // within the lease
+  CHECK(protocol::parse_reply(f.next_frame())->ok());
+  caf::anon_send(f.transport, lease_atom::value, id, now); // the lease's end is behind us
+  auto refused = f.send(id, *f.codec.encode_push("1", "2", "room:lobby", "echo", "{}"));
+  CHECK(refused == make_error(transport_errc::lease_expired));
+  auto closed = f.next<socket_closed>();
+  CHECK(closed.id == id);
+  CHECK(closed.code == 1008);
+  CHECK(closed.reason == lease_expired_reason);
+  CHECK(closed.by_transport);
+}
+
 TEST_CASE("a refused upgrade is an auth failure with its HTTP status",
           "[integration]") {
   hub_process hub;
