@@ -1,6 +1,7 @@
 #include "actors/runtime.hpp"
 
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -26,6 +27,9 @@ struct profile_entry {
   detail::endpoint_actor endpoint;
   caf::actor tree; ///< invalid while starting
   caf::actor consumer;
+  /// Why the runtime is ending the tree, when it is (told to the consumer
+  /// whichever of the tree's end and the supervisor's answer comes first).
+  std::string ending_reason;
 };
 
 struct runtime_state {
@@ -38,6 +42,8 @@ struct runtime_state {
   size_t max_waiting = 0;
   sup::dynamic_supervisor_actor trees; ///< the connections supervisor
   std::map<std::string, profile_entry> profiles; ///< the profile registry
+  std::optional<profile_registry_actor> registry; ///< cluster reach (leases)
+  std::set<std::string> claiming; ///< profiles whose claim is out
   std::unordered_map<caf::actor_addr, std::string> tree_names;
   std::unique_ptr<detail::system_watch> watch;
 
@@ -67,6 +73,10 @@ caf::error check_config(const profile_config& cfg) {
   return {};
 }
 
+void start_tree(self_ptr self, profile_config cfg,
+                caf::typed_response_promise<connection_actor> rp,
+                std::optional<caf::actor_clock::time_point> lease_until);
+
 caf::result<connection_actor> start(self_ptr self, profile_config& cfg) {
   auto& st = self->state;
   if (auto err = check_config(cfg))
@@ -74,12 +84,52 @@ caf::result<connection_actor> start(self_ptr self, profile_config& cfg) {
   if (auto i = st.profiles.find(cfg.profile); i != st.profiles.end())
     return make_error(runtime_errc::already_running,
                       caf::make_message(caf::actor_cast<caf::actor>(i->second.endpoint)));
+  if (st.claiming.count(cfg.profile) > 0)
+    return make_error(runtime_errc::already_running,
+                      caf::make_message(std::string{"being claimed"}));
+  auto rp = self->make_response_promise<connection_actor>();
+  if (!st.registry || cfg.connection.offline) { // the sandbox sends nothing: no lease
+    start_tree(self, std::move(cfg), rp, std::nullopt);
+    return rp;
+  }
+  // Claimed before anything starts: a profile another node holds never
+  // gets a tree here, and a claimed one never opens a socket unleased.
   auto name = cfg.profile;
+  st.claiming.insert(name);
+  self
+    ->request(*st.registry, caf::infinite, claim_atom::value, name,
+              caf::actor_cast<lease_listener_actor>(self))
+    .then(
+      [self, rp, cfg](caf::actor_clock::time_point until) mutable {
+        self->state.claiming.erase(cfg.profile);
+        cfg.connection.leased = true;
+        start_tree(self, std::move(cfg), rp, until);
+      },
+      [self, rp, name](caf::error& err) mutable {
+        self->state.claiming.erase(name);
+        rp.deliver(std::move(err));
+      });
+  return rp;
+}
+
+void start_tree(self_ptr self, profile_config cfg,
+                caf::typed_response_promise<connection_actor> rp,
+                std::optional<caf::actor_clock::time_point> lease_until) {
+  auto& st = self->state;
+  auto name = cfg.profile;
+  auto give_back = [self, name] { // a claim whose profile did not start
+    if (self->state.registry)
+      self->send(*self->state.registry, release_atom::value, name);
+  };
   detail::endpoint_config ecfg{name, st.max_waiting, {}, cfg.store, cfg.consumer};
   if (cfg.store) { // resume where the profile was: its topics, its credentials
     auto stored = cfg.store->load(name);
-    if (!stored)
-      return make_error(runtime_errc::start_failed, caf::make_message(stored.error()));
+    if (!stored) {
+      if (lease_until)
+        give_back();
+      rp.deliver(make_error(runtime_errc::start_failed, caf::make_message(stored.error())));
+      return;
+    }
     if (*stored) {
       ecfg.topics = (*stored)->topics;
       if (!cfg.connection.connect_params && !(*stored)->connect_params.empty())
@@ -89,9 +139,11 @@ caf::result<connection_actor> start(self_ptr self, profile_config& cfg) {
     }
   }
   auto endpoint = detail::spawn_endpoint(self->system(), std::move(ecfg));
+  if (lease_until) // before the tree: its connection opens nothing without it
+    self->send(endpoint, lease_atom::value, *lease_until);
   // Registered before the tree exists: a second start is refused from now on.
-  st.profiles[name] = profile_entry{endpoint, {}, cfg.consumer};
-  auto rp = self->make_response_promise<connection_actor>();
+  st.profiles[name] = profile_entry{endpoint, {}, cfg.consumer, {}};
+  bool leased = lease_until.has_value();
   self
     ->request(st.trees, caf::infinite, sup::start_atom::value,
               detail::profile_tree_spec(std::move(cfg), st.transport, endpoint))
@@ -103,12 +155,13 @@ caf::result<connection_actor> start(self_ptr self, profile_config& cfg) {
         st.profiles[name].tree = tree;
         rp.deliver(caf::actor_cast<connection_actor>(endpoint));
       },
-      [self, rp, name, endpoint](caf::error& err) mutable {
+      [self, rp, name, endpoint, leased, give_back](caf::error& err) mutable {
         self->state.profiles.erase(name);
         self->send_exit(endpoint, caf::exit_reason::user_shutdown);
+        if (leased)
+          give_back();
         rp.deliver(make_error(runtime_errc::start_failed, caf::make_message(std::move(err))));
       });
-  return rp;
 }
 
 /// A profile's tree ended: free the name, end the endpoint (its waiting
@@ -125,8 +178,13 @@ void release(self_ptr self, const caf::actor_addr& tree, const std::string& reas
   if (entry == st.profiles.end())
     return;
   self->send_exit(entry->second.endpoint, caf::exit_reason::user_shutdown);
+  if (st.registry) // the tree is down: its socket is closed, the lease can go
+    self->send(*st.registry, release_atom::value, name);
   if (entry->second.consumer)
-    caf::anon_send(entry->second.consumer, event{stopped{reason}});
+    caf::anon_send(entry->second.consumer,
+                   event{stopped{entry->second.ending_reason.empty()
+                                   ? reason
+                                   : entry->second.ending_reason}});
   st.profiles.erase(entry);
 }
 
@@ -177,6 +235,7 @@ runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
   auto impl = sys.spawn([cfg](self_ptr self) -> detail::runtime_impl::behavior_type {
     auto& st = self->state;
     st.max_waiting = cfg.max_waiting_requests;
+    st.registry = cfg.registry;
     if (cfg.transport) {
       st.transport = *cfg.transport;
     } else {
@@ -246,6 +305,23 @@ runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
       [self](net_event_atom, bool woke) {
         for (auto& [name, entry] : self->state.profiles)
           self->send(entry.endpoint, net_event_atom::value, woke);
+      },
+      [self](lease_atom, const std::string& name, caf::actor_clock::time_point until) {
+        auto i = self->state.profiles.find(name);
+        if (i != self->state.profiles.end())
+          self->send(i->second.endpoint, lease_atom::value, until);
+      },
+      [self](lease_lost_atom, const std::string& name, const std::string& holder) {
+        // Another node holds it now: the tree goes, its consumer is told why.
+        auto& st = self->state;
+        auto i = st.profiles.find(name);
+        if (i == st.profiles.end() || !i->second.tree)
+          return;
+        auto tree = i->second.tree;
+        i->second.ending_reason = "lease_lost: held by " + holder;
+        self->request(st.trees, caf::infinite, sup::terminate_atom::value, tree)
+          .then([self, tree](caf::ok_atom) { release(self, tree.address(), "lease_lost"); },
+                [](caf::error&) {});
       },
       [self](detail::tree_of_atom, const std::string& name) -> caf::result<caf::actor> {
         auto i = self->state.profiles.find(name);

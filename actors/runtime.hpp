@@ -6,7 +6,10 @@
 // restart-safe handle that keeps leading to the current connection.
 //
 // One profile, one socket: starting a profile that is running fails with
-// `already_running`, and the error carries the running endpoint.
+// `already_running`, and the error carries the running endpoint. With a
+// profile registry (lease_registry.hpp) the reach is the registry's: a
+// profile another node holds fails with `already_running` naming that node,
+// and a profile runs only while its lease holds.
 
 #include <optional>
 #include <string>
@@ -17,6 +20,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/connection.hpp"
+#include "actors/lease_registry.hpp"
 #include "storage/profile_store.hpp"
 #include "supervision/supervisor.hpp"
 
@@ -79,6 +83,9 @@ struct runtime_config {
   /// Watch netlink and the clocks for network changes and wake-ups (one
   /// thread). Off in tests on the deterministic scheduler.
   bool watch_system = true;
+  /// Where profiles are claimed before they start, cluster-wide (a lease
+  /// registry); none: this runtime's own table decides, per process.
+  std::optional<profile_registry_actor> registry;
 };
 
 namespace detail {
@@ -88,8 +95,12 @@ using tree_of_atom = caf::atom_constant<caf::atom("tree_of")>;
 /// The runtime's full interface: the public one, plus the profile tree's
 /// supervisor for tests and diagnostics (not part of runtime_actor, so an
 /// embedder's handle cannot reach a tree's internals by accident).
-using runtime_impl
-  = runtime_actor::extend<caf::replies_to<tree_of_atom, std::string>::with<caf::actor>>;
+using runtime_impl = runtime_actor::extend<
+  caf::replies_to<tree_of_atom, std::string>::with<caf::actor>,
+  // From the profile registry: how long a profile's lease is usable, and a
+  // lease another node took (the profile stops).
+  caf::reacts_to<lease_atom, std::string, caf::actor_clock::time_point>,
+  caf::reacts_to<lease_lost_atom, std::string, std::string>>;
 
 } // namespace detail
 

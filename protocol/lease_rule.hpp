@@ -33,6 +33,13 @@ struct lease_rule {
     return ttl / 3;
   }
 
+  /// After a renewal that did not reach the store, the next try comes this
+  /// soon (five per renewal interval), so a short outage of the store is
+  /// bridged before the lease stops being usable.
+  duration retry_every() const {
+    return renew_every() / 5;
+  }
+
   /// The last moment a lease claimed or renewed by a request sent at
   /// `sent` may be used.
   time_point usable_until(time_point sent) const {

@@ -10,11 +10,14 @@
 //   recording_consumer    turns every event into a line of an event_log
 //   hub_process           runs tether-hub on a free loopback port, for
 //                         integration tests: restart, freeze (SIGSTOP), thaw
+//   memory_lease_store    a lease store on the test's clock, for leased
+//                         profiles on virtual time (nodes sharing "Redis")
 //   redis_process         runs redis-server on a Unix socket of its own, for
 //                         lease tests: stop, kill, freeze, thaw, start again
 
 #include "testing/deterministic_system.hpp"
 #include "testing/hub_process.hpp"
+#include "testing/memory_lease_store.hpp"
 #include "testing/recording_consumer.hpp"
 #include "testing/redis_process.hpp"
 #include "testing/scripted_transport.hpp"
