@@ -61,7 +61,9 @@ struct lease_registry_config {
 };
 
 /// Checks the config (store, node name, rule) and spawns the registry; an
-/// error says what is wrong.
+/// error says what is wrong. The registry may serve several runtimes, so
+/// it is the caller's to end (anon_send_exit), before the actor system
+/// ends: a detached actor left running keeps the system from shutting down.
 caf::expected<profile_registry_actor> spawn_lease_registry(caf::actor_system& sys,
                                                            lease_registry_config cfg);
 

@@ -39,3 +39,19 @@ done
 out=$("$work/examples/embed_phoenix" "$url") || { echo "embed_phoenix failed: $out"; exit 1; }
 echo "$out"
 grep -q '^reply {"hello":"world"}$' <<<"$out"
+
+# tether::redis: two runtimes, one Redis (on a Unix socket of this test's own)
+redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 700 --save '' \
+  --appendonly no --dir "$work" >"$work/redis.out" 2>&1 &
+redis=$!
+trap 'kill $hub $redis 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  [ -S "$work/redis.sock" ] && break
+  sleep 0.1 # waiting for the redis process to listen
+done
+out=$(timeout 60 "$work/examples/cluster_lease" "unix:$work/redis.sock" "$url") \
+  || { echo "cluster_lease failed: $out"; exit 1; }
+echo "$out"
+grep -q "^node-1: started" <<<"$out"
+grep -q "^node-2: already_running.*node-1" <<<"$out"
+grep -q "^node-2 after node-1 stopped: started" <<<"$out"
