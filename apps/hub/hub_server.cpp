@@ -63,6 +63,7 @@ struct session {
   std::list<std::unique_ptr<slow_reply>> slow;
   std::optional<std::pair<uint16_t, std::string>> closing;
   bool v1 = false; ///< vsn=1.0.0: JSON object frames
+  std::optional<std::string> overlap_key; ///< its overlap_param value, when counted
 };
 
 namespace {
@@ -162,6 +163,8 @@ void hub_server::run() {
     if (lws_service(ctx_, 0) < 0)
       break;
   }
+  if (!opts_.overlap_param.empty())
+    std::fprintf(stderr, "overlap max %zu\n", overlap_.max());
 }
 
 void hub_server::begin_drain() {
@@ -227,6 +230,15 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
       *slot = fresh;
       sessions_.insert(fresh);
       log_line("session %llu %s\n", fresh->id, "connected");
+      if (!opts_.overlap_param.empty()) {
+        auto value = query_arg(wsi, (opts_.overlap_param + "=").c_str());
+        auto before = overlap_.max();
+        auto open = overlap_.opened(value);
+        fresh->overlap_key = value;
+        if (overlap_.max() > before)
+          std::fprintf(stderr, "overlap max %s=%s %zu\n", opts_.overlap_param.c_str(),
+                       value.c_str(), open);
+      }
       on_idle_check(*fresh);
       return 0;
     }
@@ -526,6 +538,8 @@ void hub_server::on_idle_check(session& s) {
 
 void hub_server::end_session(session& s) {
   sessions_.erase(&s);
+  if (s.overlap_key)
+    overlap_.closed(*s.overlap_key);
   lws_sul_cancel(&s.idle_timer.sul);
   for (auto& p : s.slow)
     lws_sul_cancel(&p->timer.sul);

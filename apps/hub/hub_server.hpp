@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "apps/hub/overlap_tracker.hpp"
 #include "protocol/phoenix_json.hpp"
 #include "protocol/phoenix_v1.hpp"
 
@@ -41,6 +42,11 @@ struct hub_options {
   /// A graceful stop (SIGTERM) waits this long for clients to take their
   /// close (1012) before the hub exits anyway.
   std::chrono::milliseconds drain_timeout{5000};
+  /// Non-empty: count open sockets per value of this connect param and log
+  /// each new maximum ("overlap max account=alice 2") and the final one at
+  /// exit ("overlap max 1"): the cluster tests' check that no account ever
+  /// had two live sockets.
+  std::string overlap_param;
   /// Both set: serve wss:// with this certificate chain and key (PEM).
   std::string tls_cert;
   std::string tls_key;
@@ -101,6 +107,7 @@ private:
   bool draining_ = false;
   bool drain_expired_ = false;
   std::set<session*> sessions_;
+  overlap_tracker overlap_;
   std::unique_ptr<drain_timer> drain_timer_;
   protocol::phoenix_json_codec codec_;
   protocol::phoenix_v1_codec v1_codec_; ///< for sockets that asked for vsn=1.0.0

@@ -1,7 +1,7 @@
 // tether-hub: a Phoenix-channels-compatible server with the demo channel.
 //   tether-hub [--host 127.0.0.1] [--port 4000] [--idle-timeout-ms 60000]
 //              [--relay] [--heartbeat-interval-ms 30000]
-//              [--no-heartbeat-replies] [--log-pushes]
+//              [--no-heartbeat-replies] [--log-pushes] [--overlap-param NAME]
 
 #include <cerrno>
 #include <csignal>
@@ -38,6 +38,9 @@ void usage(std::FILE* out) {
     "  --heartbeat-interval-ms N   the clients' heartbeat interval (default 30000)\n"
     "  --no-heartbeat-replies      never answer heartbeats (liveness tests)\n"
     "  --log-pushes                log every handled push to stderr\n"
+    "  --overlap-param NAME        count open sockets per value of the connect\n"
+    "                              param NAME; log each new maximum and, at exit,\n"
+    "                              the largest (\"overlap max N\")\n"
     "  --tls-cert FILE --tls-key FILE\n"
     "                              serve wss:// with this PEM certificate and key\n"
     "  --help                      this text\n"
@@ -102,6 +105,8 @@ int main(int argc, char** argv) {
       opts.relay = true;
     } else if (arg == "--allow-remote") {
       allow_remote = true;
+    } else if (arg == "--overlap-param") {
+      opts.overlap_param = value_arg(i, argc, argv);
     } else if (arg == "--log-pushes") {
       opts.log_pushes = true;
     } else if (arg == "--no-heartbeat-replies") {

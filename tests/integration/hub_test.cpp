@@ -2,6 +2,11 @@
 // heartbeat switches, relay mode and the idle timeout. What it shares with
 // Phoenix 1.7 runs against both servers in tests/scenario/.
 
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
 #include "integration/socket_fixture.hpp"
 
 using namespace tether;
@@ -136,4 +141,47 @@ TEST_CASE("a client silent past the idle timeout is closed and its room is told"
       caf::after(std::chrono::seconds{5}) >> [] {});
   CHECK(closed);
   CHECK(told);
+}
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+} // namespace
+
+TEST_CASE("--overlap-param counts open sockets per param value and logs the most at once",
+          "[integration]") {
+  auto log = std::filesystem::temp_directory_path()
+             / ("tether-overlap-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(log);
+  SECTION("two sockets of one account at once: 2") {
+    hub_process hub{{"--overlap-param", "account"}, 0, log.string()};
+    {
+      socket_fixture f;
+      wire_session a1{f, hub.url("&account=a")};
+      wire_session b{f, hub.url("&account=b")};
+      wire_session a2{f, hub.url("&account=a")};
+    }
+    hub.stop();
+    auto text = read_file(log.string());
+    CHECK_THAT(text, Catch::Contains("overlap max account=a 2\n"));
+    CHECK_THAT(text, Catch::Contains("overlap max 2\n"));
+  }
+  SECTION("one after the other: 1") {
+    hub_process hub{{"--overlap-param", "account"}, 0, log.string()};
+    for (int i = 0; i < 3; ++i) {
+      socket_fixture f;
+      wire_session a{f, hub.url("&account=a")};
+      caf::anon_send(f.transport, close_atom::value, a.id, uint16_t{1000}, std::string{"bye"});
+      f.next<socket_closed>();
+    }
+    hub.stop();
+    auto text = read_file(log.string());
+    CHECK_THAT(text, Catch::Contains("overlap max 1\n"));
+    CHECK_THAT(text, !Catch::Contains("overlap max account=a 2"));
+  }
+  std::filesystem::remove(log);
 }
