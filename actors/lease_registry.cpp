@@ -101,6 +101,23 @@ registry_impl::behavior_type registry(self_ptr self, lease_registry_config cfg) 
         out.emplace_back(profile, h.granted.fence);
       return out;
     },
+    [self](survey_atom, const std::vector<std::string>& profiles,
+           const std::string& info) -> caf::result<cluster_survey> {
+      auto& st = self->state;
+      auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(st.cfg.rule.ttl);
+      auto members = st.cfg.store->announce(st.cfg.node, info, ttl);
+      if (!members)
+        return members.error();
+      auto held = st.cfg.store->holders(profiles);
+      if (!held)
+        return held.error();
+      cluster_survey out;
+      out.members = std::move(*members);
+      for (auto& h : *held)
+        out.holders.push_back(h ? h->node : std::string{});
+      return out;
+    },
+    [self](depart_atom) { (void) self->state.cfg.store->leave(self->state.cfg.node); },
     [self](renew_atom) { renew_all(self); },
   };
 }

@@ -17,6 +17,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <vector>
 #include <string>
 
 #include <caf/actor_clock.hpp>
@@ -32,6 +34,14 @@ using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using lease_lost_atom = caf::atom_constant<caf::atom("lease_lost")>;
 using holders_atom = caf::atom_constant<caf::atom("holders")>;
+using survey_atom = caf::atom_constant<caf::atom("survey")>;
+using depart_atom = caf::atom_constant<caf::atom("depart")>;
+
+/// The cluster as the store sees it now (for spreading profiles over nodes).
+struct cluster_survey {
+  std::map<std::string, std::string> members; ///< live node -> its info
+  std::vector<std::string> holders; ///< per profile asked: its holder's node, or empty
+};
 
 /// Who hears how long each claimed profile's lease is usable (after every
 /// renewal), and of leases lost to another node (with that node's name).
@@ -49,7 +59,12 @@ using profile_registry_actor = caf::typed_actor<
   // Gives `profile`'s lease up (only if it is still this node's).
   caf::reacts_to<release_atom, std::string>,
   // The profiles this node holds, with their fences.
-  caf::replies_to<holders_atom>::with<std::vector<std::pair<std::string, uint64_t>>>>;
+  caf::replies_to<holders_atom>::with<std::vector<std::pair<std::string, uint64_t>>>,
+  // Announces this node as alive (with `info`, e.g. an address) for one
+  // ttl, and answers the live members and who holds each of `profiles`.
+  caf::replies_to<survey_atom, std::vector<std::string>, std::string>::with<cluster_survey>,
+  // Leaves the members at once (a clean stop).
+  caf::reacts_to<depart_atom>>;
 
 struct lease_registry_config {
   lease_store_ptr store;
@@ -68,3 +83,5 @@ caf::expected<profile_registry_actor> spawn_lease_registry(caf::actor_system& sy
                                                            lease_registry_config cfg);
 
 } // namespace tether
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::cluster_survey)

@@ -14,9 +14,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -54,6 +56,21 @@ public:
 
   /// Who holds `profile`'s lease now, if anyone.
   virtual caf::expected<std::optional<lease>> holder(const std::string& profile) = 0;
+
+  /// Who holds each of `profiles` (in that order), in one round trip.
+  virtual caf::expected<std::vector<std::optional<lease>>>
+  holders(const std::vector<std::string>& profiles) = 0;
+
+  // -- membership: which nodes share the store now -----------------------
+
+  /// Says `node` is alive for `ttl`, with `info` for the others (tetherd:
+  /// its API address), and answers every node alive now with its info,
+  /// `node` included. A node that stops announcing drops out after `ttl`.
+  virtual caf::expected<std::map<std::string, std::string>>
+  announce(const std::string& node, const std::string& info, std::chrono::milliseconds ttl) = 0;
+
+  /// Takes `node` out of the members at once (a clean stop).
+  virtual caf::error leave(const std::string& node) = 0;
 };
 
 using lease_store_ptr = std::shared_ptr<lease_store>;

@@ -37,6 +37,19 @@ end
 return 0
 )";
 
+// KEYS[1] the members' expiries, KEYS[2] their info; ARGV[1] the node,
+// ARGV[2] ttl in ms, ARGV[3] its info. Answers node, info, node, info, ...
+constexpr const char* announce_script = R"(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, n in ipairs(gone) do redis.call('HDEL', KEYS[2], n) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('HGETALL', KEYS[2])
+)";
+
 struct reply_deleter {
   void operator()(redisReply* r) const noexcept {
     if (r)
@@ -320,6 +333,60 @@ caf::expected<std::optional<lease>> redis_lease_store::holder(const std::string&
     return make_error(storage_errc::corrupt, "redis: the lease of " + profile + " holds \""
                                                + std::string{reply->str, reply->len} + "\"");
   return std::optional<lease>{*l};
+}
+
+caf::expected<std::vector<std::optional<lease>>>
+redis_lease_store::holders(const std::vector<std::string>& profiles) {
+  std::vector<std::optional<lease>> out;
+  if (profiles.empty())
+    return out;
+  std::vector<std::string> args{"MGET"};
+  for (auto& p : profiles)
+    args.push_back(opts_.key_prefix + "lease:" + p);
+  std::lock_guard guard{mutex_};
+  auto r = command(args);
+  if (!r)
+    return r.error();
+  reply_ptr reply{*r};
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != profiles.size())
+    return make_error(storage_errc::corrupt, "redis: MGET answered no array");
+  for (size_t i = 0; i < reply->elements; ++i) {
+    auto* e = reply->element[i];
+    out.push_back(e->type == REDIS_REPLY_STRING ? parse_value(e->str, e->len) : std::nullopt);
+  }
+  return out;
+}
+
+caf::expected<std::map<std::string, std::string>>
+redis_lease_store::announce(const std::string& node, const std::string& info,
+                            std::chrono::milliseconds ttl) {
+  if (!usable_node(node))
+    return bad_node(node);
+  std::lock_guard guard{mutex_};
+  auto r = command({"EVAL", announce_script, "2", opts_.key_prefix + "nodes",
+                    opts_.key_prefix + "node_info", node, std::to_string(ttl.count()), info});
+  if (!r)
+    return r.error();
+  reply_ptr reply{*r};
+  std::map<std::string, std::string> out;
+  if (reply->type != REDIS_REPLY_ARRAY)
+    return make_error(storage_errc::corrupt, "redis: the members are not a list");
+  for (size_t i = 0; i + 1 < reply->elements; i += 2)
+    out[std::string{reply->element[i]->str, reply->element[i]->len}]
+      = std::string{reply->element[i + 1]->str, reply->element[i + 1]->len};
+  return out;
+}
+
+caf::error redis_lease_store::leave(const std::string& node) {
+  std::lock_guard guard{mutex_};
+  for (auto args : {std::vector<std::string>{"ZREM", opts_.key_prefix + "nodes", node},
+                    std::vector<std::string>{"HDEL", opts_.key_prefix + "node_info", node}}) {
+    auto r = command(args);
+    if (!r)
+      return r.error();
+    reply_ptr{*r};
+  }
+  return {};
 }
 
 } // namespace tether

@@ -6,6 +6,10 @@
 // atomic on the server: a claim sets the key only if it is absent, a renew
 // extends it and a release deletes it only while the value is still ours.
 //
+// Members: a sorted set PREFIX "nodes" scored by each node's expiry on the
+// Redis server's own clock (TIME), and a hash PREFIX "node_info"; the
+// announce script drops expired members before it answers.
+//
 // One connection, used by one caller at a time (calls are serialised); a
 // broken connection is opened again on the next call. Every call is bounded
 // by `timeout`.
@@ -45,6 +49,12 @@ public:
                             std::chrono::milliseconds ttl) override;
   caf::expected<bool> release(const std::string& profile, const lease& ours) override;
   caf::expected<std::optional<lease>> holder(const std::string& profile) override;
+  caf::expected<std::vector<std::optional<lease>>>
+  holders(const std::vector<std::string>& profiles) override;
+  caf::expected<std::map<std::string, std::string>>
+  announce(const std::string& node, const std::string& info,
+           std::chrono::milliseconds ttl) override;
+  caf::error leave(const std::string& node) override;
 
   /// Where it connects, parsed from the URL.
   struct endpoint {

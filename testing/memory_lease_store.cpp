@@ -66,6 +66,46 @@ caf::expected<std::optional<lease>> memory_lease_store::holder(const std::string
   return std::optional<lease>{i->second.held};
 }
 
+caf::expected<std::vector<std::optional<lease>>>
+memory_lease_store::holders(const std::vector<std::string>& profiles) {
+  std::vector<std::optional<lease>> out;
+  for (auto& p : profiles) {
+    auto h = holder(p);
+    if (!h)
+      return h.error();
+    out.push_back(*h);
+  }
+  return out;
+}
+
+caf::expected<std::map<std::string, std::string>>
+memory_lease_store::announce(const std::string& node, const std::string& info,
+                             std::chrono::milliseconds ttl) {
+  std::lock_guard guard{mutex_};
+  if (auto err = unreachable_error())
+    return *err;
+  auto now = now_();
+  members_[node] = {info, now + ttl};
+  std::map<std::string, std::string> out;
+  for (auto i = members_.begin(); i != members_.end();) {
+    if (now >= i->second.second) {
+      i = members_.erase(i);
+    } else {
+      out[i->first] = i->second.first;
+      ++i;
+    }
+  }
+  return out;
+}
+
+caf::error memory_lease_store::leave(const std::string& node) {
+  std::lock_guard guard{mutex_};
+  if (auto err = unreachable_error())
+    return *err;
+  members_.erase(node);
+  return {};
+}
+
 void memory_lease_store::set_reachable(bool reachable) {
   std::lock_guard guard{mutex_};
   reachable_ = reachable;

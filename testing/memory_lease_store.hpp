@@ -28,6 +28,12 @@ public:
                             std::chrono::milliseconds ttl) override;
   caf::expected<bool> release(const std::string& profile, const lease& ours) override;
   caf::expected<std::optional<lease>> holder(const std::string& profile) override;
+  caf::expected<std::vector<std::optional<lease>>>
+  holders(const std::vector<std::string>& profiles) override;
+  caf::expected<std::map<std::string, std::string>>
+  announce(const std::string& node, const std::string& info,
+           std::chrono::milliseconds ttl) override;
+  caf::error leave(const std::string& node) override;
 
   /// Every call fails with io_failed while false (Redis down or partitioned).
   void set_reachable(bool reachable);
@@ -49,6 +55,7 @@ private:
   mutable std::mutex mutex_;
   std::map<std::string, entry> leases_;
   std::map<std::string, uint64_t> fences_;
+  std::map<std::string, std::pair<std::string, caf::actor_clock::time_point>> members_;
   bool reachable_ = true;
   size_t calls_ = 0;
 };

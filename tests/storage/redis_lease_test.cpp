@@ -142,3 +142,40 @@ TEST_CASE("URLs and names the store cannot use are refused with the reason", "[s
   REQUIRE(!spaced);
   CHECK(spaced.error() == make_error(storage_errc::bad_name, ""));
 }
+
+TEST_CASE("members: each announcement lists every node alive, one that stops announcing "
+          "drops out after its ttl, one that leaves drops out at once",
+          "[storage][redis]") {
+  testing::redis_process redis;
+  auto store = open_store(redis);
+  CHECK(store->announce("node-a", "api-a", 10s)
+        == caf::expected<std::map<std::string, std::string>>{
+          std::map<std::string, std::string>{{"node-a", "api-a"}}});
+  REQUIRE(store->announce("node-b", "api-b", 150ms));
+  auto both = store->announce("node-a", "api-a", 10s);
+  REQUIRE(both);
+  CHECK(both->size() == 2);
+  CHECK(both->at("node-b") == "api-b");
+  auto give_up = std::chrono::steady_clock::now() + 5s;
+  while (store->announce("node-a", "api-a", 10s)->count("node-b")
+         && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(20ms); // waiting for node-b's ttl on Redis's clock
+  CHECK(store->announce("node-a", "api-a", 10s)->count("node-b") == 0);
+  REQUIRE(store->announce("node-c", "api-c", 10s));
+  CHECK(!store->leave("node-c"));
+  CHECK(store->announce("node-a", "api-a", 10s)->count("node-c") == 0);
+}
+
+TEST_CASE("holders answers every profile's holder in one round trip, in order",
+          "[storage][redis]") {
+  testing::redis_process redis;
+  auto store = open_store(redis);
+  auto a = store->claim("alice", "node-a", 10s);
+  auto c = store->claim("carol", "node-b", 10s);
+  auto all = store->holders({"alice", "bob", "carol"});
+  REQUIRE(all);
+  REQUIRE(all->size() == 3);
+  CHECK((*all)[0] == std::optional<lease>{*a});
+  CHECK(!(*all)[1]);
+  CHECK((*all)[2] == std::optional<lease>{*c});
+}
