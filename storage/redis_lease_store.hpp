@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "storage/lease_store.hpp"
+#include "storage/redis_url.hpp"
 
 struct redisContext;
 struct redisReply;
@@ -28,7 +29,7 @@ namespace tether {
 
 struct redis_options {
   /// redis://HOST:PORT[/DB], redis://:PASSWORD@HOST:PORT[/DB] or
-  /// unix:/path/to/redis.sock
+  /// unix:/path/to/redis.sock (storage/redis_url.hpp)
   std::string url = "redis://127.0.0.1:6379";
   std::string key_prefix = "tether:";
   std::chrono::milliseconds timeout{500}; ///< connect and each command
@@ -56,24 +57,14 @@ public:
            std::chrono::milliseconds ttl) override;
   caf::error leave(const std::string& node) override;
 
-  /// Where it connects, parsed from the URL.
-  struct endpoint {
-    std::string host; ///< or the socket path (unix)
-    int port = 6379;  ///< 0: a Unix socket
-    std::string password;
-    int db = 0;
-  };
-  /// The URL's parts, or nothing (and `why`).
-  static std::optional<endpoint> parse_url(const std::string& url, std::string& why);
-
 private:
-  redis_lease_store(redis_options opts, endpoint where);
+  redis_lease_store(redis_options opts, redis_endpoint where);
   caf::error connect();
   /// Runs one command (argv form); the reply is freed by the caller.
   caf::expected<redisReply*> command(const std::vector<std::string>& args);
 
   redis_options opts_;
-  endpoint where_;
+  redis_endpoint where_;
   std::mutex mutex_;
   redisContext* ctx_ = nullptr;
 };

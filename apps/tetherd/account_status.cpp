@@ -128,6 +128,8 @@ const char* to_string(account_state s) {
       return "stopped";
     case account_state::offline:
       return "offline";
+    case account_state::elsewhere:
+      return "elsewhere";
   }
   return "unknown";
 }
@@ -229,7 +231,7 @@ std::string to_json(const std::string& name, const std::string& node,
   writer w{buf};
   w.StartObject();
   str(w, "name", name);
-  str(w, "node", node);
+  str(w, "node", s.state == account_state::elsewhere ? s.holder : node);
   w.Key("state");
   w.String(to_string(s.state));
   w.Key("uptime_ms"); // how long the current socket has been open

@@ -25,13 +25,14 @@ enum class account_state : uint8_t {
   abandoned,    ///< the reconnect window is spent
   stopped,      ///< the tree is down
   offline,      ///< the sandbox (offline = true): no socket, nothing leaves
+  elsewhere,    ///< cluster mode: another node holds the account's lease
 };
 
 const char* to_string(account_state s);
 inline constexpr account_state all_states[] = {
   account_state::connecting, account_state::connected,    account_state::joined,
   account_state::reconnecting, account_state::disconnected, account_state::abandoned,
-  account_state::stopped, account_state::offline};
+  account_state::stopped, account_state::offline, account_state::elsewhere};
 
 struct account_status {
   account_state state = account_state::connecting;
@@ -47,6 +48,8 @@ struct account_status {
   /// account is stopped (phoenix.js's channel states)
   std::map<std::string, std::string> topics;
   bool offline = false;
+  /// Cluster mode: the node that holds the account, when it is not this one.
+  std::string holder;
   /// When the current socket opened (on the daemon's actor clock); none
   /// while no socket is open.
   std::optional<std::chrono::steady_clock::time_point> connected_since;

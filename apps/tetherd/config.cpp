@@ -1,5 +1,8 @@
 #include "apps/tetherd/config.hpp"
 
+#include "protocol/lease_rule.hpp"
+#include "storage/redis_url.hpp"
+
 #include "apps/common/listen_address.hpp"
 #include "protocol/backoff.hpp"
 #include "protocol/url.hpp"
@@ -370,6 +373,40 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cfg.storage.line = line_of(*storage->get("path"));
     }
     sr.finish();
+  }
+  if (auto* cluster = r.table("cluster")) {
+    table_reader cr{*cluster, "cluster", file, line_of(*cluster)};
+    cluster_config c;
+    c.line = line_of(*cluster);
+    auto redis = cr.string("redis");
+    if (!redis)
+      cr.missing("redis");
+    std::string why;
+    if (!parse_redis_url(*redis, why))
+      cr.fail(*cluster->get("redis"), "redis", why);
+    c.redis = *redis;
+    if (auto node = cr.string("node")) {
+      if (node->find_first_of(" \t\r\n") != std::string::npos)
+        cr.fail(*cluster->get("node"), "node", "a node name has no spaces");
+      c.node = *node;
+    }
+    if (auto prefix = cr.string("key_prefix"))
+      c.key_prefix = *prefix;
+    if (auto v = cr.millis("lease_ms", 100))
+      c.lease = *v;
+    if (auto v = cr.millis("margin_ms", 1))
+      c.margin = *v;
+    if (auto v = cr.millis("claim_interval_ms", 10))
+      c.claim_interval = *v;
+    if (auto v = cr.integer("slack", 0, 1000000))
+      c.slack = static_cast<size_t>(*v);
+    if (auto a = cr.string("advertise"))
+      c.advertise = *a;
+    protocol::lease_rule rule{c.lease, c.margin};
+    if (auto bad = rule.check())
+      cr.fail(*cluster, "margin_ms", *bad);
+    cr.finish();
+    cfg.cluster = std::move(c);
   }
   if (auto* transport = r.table("transport")) {
     table_reader tr{*transport, "transport", file, line_of(*transport)};

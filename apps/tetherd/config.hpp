@@ -64,8 +64,25 @@ struct storage_config {
   int line = 0; ///< where `path` is in the file
 };
 
+/// Several nodes over one account list (docs/operations.md, "Running
+/// several nodes"): set by a [cluster] table.
+struct cluster_config {
+  std::string redis;     ///< redis://HOST:PORT[/DB] or unix:/path (required)
+  std::string node;      ///< this node's name; default: the host's name
+  std::string key_prefix = "tether:";
+  milliseconds lease{15000};  ///< lease_ms: the leases' time to live
+  milliseconds margin{3000};  ///< margin_ms: stop this long before a lease could lapse
+  milliseconds claim_interval{2000}; ///< claim_interval_ms: how often free accounts are sought
+  size_t slack = 1; ///< accounts a node may hold above its fair share
+  /// How other nodes and operators reach this node's API (told in
+  /// `/accounts` for accounts this node holds); default: the listen address.
+  std::string advertise;
+  int line = 0;
+};
+
 struct daemon_config {
   api_config api;
+  std::optional<cluster_config> cluster;
   storage_config storage;
   std::string ca_file;
   milliseconds connect_timeout{10000};

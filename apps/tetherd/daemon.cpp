@@ -10,6 +10,7 @@
 
 #include "actors/runtime.hpp"
 #include "apps/tetherd/metrics.hpp"
+#include "protocol/account_spread.hpp"
 
 namespace tether::daemon {
 
@@ -19,9 +20,11 @@ using namespace std::chrono_literals;
 
 using drain_end_atom = caf::atom_constant<caf::atom("drain_end")>;
 using watchdog_atom = caf::atom_constant<caf::atom("watchdog")>;
+using claim_tick_atom = caf::atom_constant<caf::atom("claim_tick")>;
 
 using daemon_impl = daemon_actor::extend<caf::reacts_to<drain_end_atom>,
-                                         caf::reacts_to<watchdog_atom>>;
+                                         caf::reacts_to<watchdog_atom>,
+                                         caf::reacts_to<claim_tick_atom>>;
 
 struct account_entry {
   account_config cfg;
@@ -54,6 +57,14 @@ struct daemon_state {
   bool drain_finishing = false;
   /// Who asked to drain, answered once every tree is down.
   std::vector<caf::typed_response_promise<caf::ok_atom>> drained;
+  // cluster mode
+  std::map<std::string, std::string> members; ///< live node -> its API address
+  bool survey_out = false;
+  bool store_unreachable = false; ///< told once per outage
+  /// Rounds that reached the store. The first only announces this node:
+  /// nodes started together then see each other before anyone claims, so
+  /// the first to start does not take everything and hand most of it over.
+  uint64_t surveys = 0;
   static inline const char* name = "tetherd.daemon";
 };
 
@@ -140,6 +151,9 @@ void start_account(self_ptr self, const std::string& name,
         if (i == self->state.accounts.end() || i->second.generation != generation)
           return;
         i->second.endpoint = endpoint;
+        i->second.status.holder.clear();
+        if (self->state.opts.registry)
+          ++self->state.counters.claims;
         for (auto& [topic, params] : i->second.cfg.topics)
           self->request(endpoint, caf::infinite, join_atom::value, topic, params)
             .then([](caf::ok_atom) {}, [](caf::error&) {});
@@ -149,6 +163,21 @@ void start_account(self_ptr self, const std::string& name,
       },
       [self, name, generation, done](caf::error& err) {
         auto i = self->state.accounts.find(name);
+        auto& st = self->state;
+        if (st.opts.registry && err == make_error(runtime_errc::already_running)) {
+          // Another node was first: it runs there, which is fine.
+          ++st.counters.claims_refused;
+          if (done)
+            done(err);
+          if (i != st.accounts.end() && i->second.generation == generation) {
+            i->second.status.state = account_state::elsewhere;
+            auto& ctx = err.context();
+            if (ctx.match_elements<std::string>())
+              i->second.status.holder = ctx.get_as<std::string>(0);
+            run_waiting(i->second);
+          }
+          return;
+        }
         self->state.opts.log->error("account did not start",
                                     {{"account", name}, {"error", render(self, err)}});
         if (done)
@@ -202,8 +231,14 @@ void on_account_event(self_ptr self, account_event& ev) {
   st.counters.count(ev.account, ev.event);
   if (std::holds_alternative<stopped>(ev.event)) {
     entry.endpoint.reset(); // the tree gave up (restart intensity): the profile is free
-    st.opts.log->error("account's tree stopped",
-                       {{"account", ev.account}, {"reason", entry.status.last_cause}});
+    if (entry.status.last_cause.rfind("lease_lost", 0) == 0) {
+      ++st.counters.leases_lost;
+      st.opts.log->warn("account's lease was taken: stopped here",
+                        {{"account", ev.account}, {"reason", entry.status.last_cause}});
+    } else {
+      st.opts.log->error("account's tree stopped",
+                         {{"account", ev.account}, {"reason", entry.status.last_cause}});
+    }
   } else if (auto* d = std::get_if<disconnected>(&ev.event)) {
     if (d->http_status > 0)
       st.opts.log->warn("disconnected", {{"account", ev.account},
@@ -326,6 +361,89 @@ void handle_push(self_ptr self, uint64_t id, account_entry& entry, push_body bod
 
 std::optional<std::string> reload(self_ptr self);
 
+/// Cluster mode, before the first round has seen the store.
+void not_claimed(account_entry& entry) {
+  entry.status = starting_status(entry.cfg.offline, entry.cfg.topics);
+  entry.status.state = account_state::stopped;
+  entry.status.last_cause = "not claimed yet";
+  close_topics(entry.status);
+}
+
+/// One round of cluster mode: announce this node, see who holds what, and
+/// claim or hand over what the spreading rule says (protocol/account_spread).
+void claim_round(self_ptr self) {
+  auto& st = self->state;
+  auto& cluster = *st.opts.config.cluster;
+  if (!st.draining)
+    self->delayed_send(self, cluster.claim_interval, claim_tick_atom::value);
+  if (st.survey_out || st.draining)
+    return;
+  std::vector<std::string> names;
+  for (auto& [name, entry] : st.accounts)
+    names.push_back(name);
+  auto advertise = cluster.advertise.empty() ? st.opts.config.api.listen : cluster.advertise;
+  st.survey_out = true;
+  self->request(*st.opts.registry, cluster.lease, survey_atom::value, names, advertise)
+    .then(
+      [self, names](cluster_survey& survey) {
+        auto& st = self->state;
+        st.survey_out = false;
+        if (st.store_unreachable) {
+          st.store_unreachable = false;
+          st.opts.log->info("lease store reachable again");
+        }
+        if (st.draining)
+          return;
+        st.members = survey.members;
+        protocol::spread_view view;
+        view.node = st.opts.node_name;
+        view.slack = st.opts.config.cluster->slack;
+        for (auto& [node, info] : survey.members)
+          view.members.insert(node);
+        for (size_t i = 0; i < names.size() && i < survey.holders.size(); ++i) {
+          auto e = st.accounts.find(names[i]);
+          if (e == st.accounts.end())
+            continue;
+          auto& holder = survey.holders[i];
+          auto& entry = e->second;
+          if (entry.starting)
+            view.starting.insert(names[i]);
+          if (!entry.endpoint && !entry.starting) {
+            if (!holder.empty() && holder != st.opts.node_name) {
+              entry.status.state = account_state::elsewhere;
+              entry.status.holder = holder;
+            } else if (holder.empty() && entry.status.state == account_state::elsewhere) {
+              entry.status.state = account_state::stopped; // free: its holder let it go
+              entry.status.holder.clear();
+            }
+          }
+          view.accounts.push_back(names[i]);
+          view.holders.push_back(holder);
+        }
+        if (++st.surveys == 1)
+          return;
+        auto moves = protocol::decide_spread(view);
+        for (auto& name : moves.hand_off) {
+          ++st.counters.handoffs;
+          st.opts.log->info("handing account over", {{"account", name}});
+          stop_account(self, name, [] {});
+        }
+        for (auto& name : moves.claim)
+          start_account(self, name);
+      },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        st.survey_out = false;
+        ++st.counters.survey_failures;
+        if (!st.store_unreachable) {
+          st.store_unreachable = true;
+          st.opts.log->error("lease store unreachable: no account is claimed meanwhile, and "
+                             "those held close at their lease's end",
+                             {{"error", render(self, err)}});
+        }
+      });
+}
+
 void handle_request(self_ptr self, api_request& req) {
   auto& st = self->state;
   auto& api = *st.opts.api;
@@ -387,6 +505,13 @@ void handle_request(self_ptr self, api_request& req) {
   }
   if (r.kind == route_kind::stop)
     return stop_account(self, name, [self, id] { self->state.opts.api->respond(id, ok_json()); });
+  if (!entry.endpoint && entry.status.state == account_state::elsewhere) {
+    auto at = st.members.find(entry.status.holder);
+    return api.respond(
+      id, error_response(409, "held_elsewhere",
+                         name + " runs on node " + entry.status.holder
+                           + (at == st.members.end() ? "" : " (its API: " + at->second + ")")));
+  }
   if (!entry.endpoint)
     return api.respond(id, error_response(409, "not_running",
                                           name + " is stopped (POST .../start)"));
@@ -540,7 +665,10 @@ std::optional<std::string> reload(self_ptr self) {
     auto i = st.accounts.find(name);
     if (i == st.accounts.end()) {
       st.accounts[name].cfg = cfg;
-      start_account(self, name);
+      if (st.opts.registry) // claimed by the next round, here or elsewhere
+        not_claimed(st.accounts[name]);
+      else
+        start_account(self, name);
       continue;
     }
     bool changed = !(i->second.cfg == cfg) || globals_changed;
@@ -621,12 +749,19 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
     st.opts = std::move(opts);
     runtime_config rc;
     rc.transport_settings.ca_file = st.opts.config.ca_file;
+    rc.registry = st.opts.registry;
     st.runtime = spawn_runtime(self->system(), rc);
     self->link_to(st.runtime); // the runtime (and every tree) ends with the daemon
+    st.counters.clustered = st.opts.registry.has_value();
     for (auto& a : st.opts.config.accounts) {
       st.accounts[a.name].cfg = a;
-      start_account(self, a.name);
+      if (st.opts.registry)
+        not_claimed(st.accounts[a.name]); // the claim rounds decide
+      else
+        start_account(self, a.name);
     }
+    if (st.opts.registry)
+      self->send(self, claim_tick_atom::value);
     forget_unnamed_records(st);
     publish_account_names(st);
     if (st.opts.watchdog.count() > 0)
@@ -643,6 +778,11 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
           return rp; // answered with the first
         st.draining = true;
         st.opts.log->info("draining", {{"pushes_in_flight", st.pushes_in_flight}});
+        if (st.opts.registry) { // out of the members now; the leases go as the trees stop
+          self->send(*st.opts.registry, depart_atom::value);
+          for (auto& [name, entry] : st.accounts)
+            st.counters.handoffs += entry.endpoint.has_value();
+        }
         if (st.pushes_in_flight == 0)
           finish_drain(self);
         else
@@ -650,6 +790,7 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
         return rp;
       },
       [self](drain_end_atom) { finish_drain(self); },
+      [self](claim_tick_atom) { claim_round(self); },
       [self](watchdog_atom) {
         sd_notify(0, "WATCHDOG=1");
         self->delayed_send(self, self->state.opts.watchdog / 2, watchdog_atom::value);

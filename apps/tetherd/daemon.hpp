@@ -11,6 +11,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/connection.hpp"
+#include "actors/lease_registry.hpp"
 #include "apps/tetherd/account_status.hpp"
 #include "apps/tetherd/api_routes.hpp"
 #include "apps/tetherd/config.hpp"
@@ -52,6 +53,9 @@ struct daemon_options {
   /// The name this daemon's accounts are listed under (`node` in /accounts):
   /// the host's name unless told otherwise.
   std::string node_name;
+  /// Cluster mode ([cluster]): where accounts are claimed. The caller owns
+  /// it (and ends it after the daemon).
+  std::optional<profile_registry_actor> registry;
 };
 
 daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts);

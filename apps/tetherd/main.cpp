@@ -27,6 +27,7 @@
 #include "apps/tetherd/daemon.hpp"
 #include "apps/tetherd/systemd_notify.hpp"
 #include "storage/file_store.hpp"
+#include "storage/redis_lease_store.hpp"
 #include "storage/sqlite_store.hpp"
 
 using namespace tether;
@@ -199,6 +200,32 @@ int main(int argc, char** argv) {
       names.insert(a.name);
     api->set_accounts(std::move(names));
   }
+  // Cluster mode: the accounts are claimed through leases in Redis. A Redis
+  // that cannot be reached at start refuses the start (systemd retries);
+  // later outages close the sockets at their lease's end (fail closed).
+  std::optional<profile_registry_actor> registry;
+  auto node = cfg.cluster && !cfg.cluster->node.empty() ? cfg.cluster->node : host_name();
+  if (cfg.cluster) {
+    redis_options ro;
+    ro.url = cfg.cluster->redis;
+    ro.key_prefix = cfg.cluster->key_prefix;
+    auto lease_store = redis_lease_store::open(ro);
+    if (!lease_store) {
+      log->error("cluster: the lease store cannot be reached",
+                 {{"error", sys.render(lease_store.error())}});
+      return 2;
+    }
+    auto reg = spawn_lease_registry(
+      sys, {*lease_store, node, protocol::lease_rule{cfg.cluster->lease, cfg.cluster->margin}});
+    if (!reg) {
+      log->error("cluster: the lease registry cannot start", {{"error", sys.render(reg.error())}});
+      return 2;
+    }
+    registry = *reg;
+    log->info("cluster mode", {{"node", node},
+                               {"lease_ms", static_cast<int64_t>(cfg.cluster->lease.count())},
+                               {"margin_ms", static_cast<int64_t>(cfg.cluster->margin.count())}});
+  }
   auto drain_timeout = cfg.drain_timeout;
   auto listen = cfg.api.listen;
   auto allow_remote = cfg.api.allow_remote;
@@ -210,7 +237,8 @@ int main(int argc, char** argv) {
   dopts.log = log;
   dopts.store = store;
   dopts.watchdog = watchdog_interval();
-  dopts.node_name = host_name();
+  dopts.node_name = node;
+  dopts.registry = registry;
   *daemon_handle = spawn_daemon(sys, std::move(dopts));
   std::thread api_thread{[api] { api->run(); }};
   log->info("api listening", {{"listen", listen}, {"port", api->port()}});
@@ -245,6 +273,15 @@ int main(int argc, char** argv) {
   api->stop();
   api_thread.join();
   caf::anon_send_exit(*daemon_handle, caf::exit_reason::user_shutdown);
+  if (registry) {
+    // The releases of the stopped trees are queued before this request is
+    // answered; then the registry may go (a detached actor left running
+    // would keep the actor system from ending).
+    caf::scoped_actor self{sys};
+    self->request(*registry, std::chrono::seconds{5}, holders_atom::value)
+      .receive([](std::vector<std::pair<std::string, uint64_t>>&) {}, [](caf::error&) {});
+    caf::anon_send_exit(*registry, caf::exit_reason::user_shutdown);
+  }
   log->info("stopped");
   return exit_code;
 }

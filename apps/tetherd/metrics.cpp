@@ -160,6 +160,27 @@ std::string render_prometheus(const metrics& m,
   out += "tether_events_total " + std::to_string(m.events) + "\n";
   header(out, "tether_api_requests_total", "counter", "Control API requests.");
   out += "tether_api_requests_total " + std::to_string(m.api_requests) + "\n";
+  if (m.clustered) {
+    size_t held = 0;
+    for (auto& [name, status] : accounts)
+      held += status.state != account_state::stopped && status.state != account_state::elsewhere;
+    header(out, "tether_leases_held", "gauge", "Accounts this node holds the lease of.");
+    out += "tether_leases_held " + std::to_string(held) + "\n";
+    header(out, "tether_lease_claims_total", "counter",
+           "Claims of free accounts, by outcome (won, or lost to another node).");
+    out += "tether_lease_claims_total{outcome=\"won\"} " + std::to_string(m.claims) + "\n";
+    out += "tether_lease_claims_total{outcome=\"lost\"} " + std::to_string(m.claims_refused)
+           + "\n";
+    header(out, "tether_lease_handoffs_total", "counter",
+           "Accounts handed over to other nodes (rebalance or drain).");
+    out += "tether_lease_handoffs_total " + std::to_string(m.handoffs) + "\n";
+    header(out, "tether_leases_lost_total", "counter",
+           "Leases found taken at renewal (the account stopped here).");
+    out += "tether_leases_lost_total " + std::to_string(m.leases_lost) + "\n";
+    header(out, "tether_lease_survey_failures_total", "counter",
+           "Rounds in which the lease store could not be asked.");
+    out += "tether_lease_survey_failures_total " + std::to_string(m.survey_failures) + "\n";
+  }
   header(out, "tether_actors_alive", "gauge", "Actors running in the daemon.");
   out += "tether_actors_alive " + std::to_string(actors_alive) + "\n";
   render_accounts(out, m, accounts);

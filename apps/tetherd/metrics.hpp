@@ -39,6 +39,14 @@ struct metrics {
   uint64_t pushes_in_flight = 0; ///< API pushes not answered yet
   uint64_t events = 0;
   uint64_t api_requests = 0;
+  /// Cluster mode: claims tried and won, refused (another node was first),
+  /// accounts handed over to other nodes, and leases lost to another node.
+  uint64_t claims = 0;
+  uint64_t claims_refused = 0;
+  uint64_t handoffs = 0;
+  uint64_t leases_lost = 0;
+  uint64_t survey_failures = 0; ///< the store could not be asked
+  bool clustered = false;
   /// Supervisor reports by account, context and child: a child's
   /// child_terminated count is how often its tree restarted it.
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> supervisor_reports;

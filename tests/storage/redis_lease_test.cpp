@@ -122,19 +122,19 @@ TEST_CASE("a Redis that does not answer fails each call within the timeout", "[s
 
 TEST_CASE("URLs and names the store cannot use are refused with the reason", "[storage][redis]") {
   std::string why;
-  auto tcp = redis_lease_store::parse_url("redis://:secret@127.0.0.1:6380/2", why);
+  auto tcp = parse_redis_url("redis://:secret@127.0.0.1:6380/2", why);
   REQUIRE(tcp);
   CHECK(tcp->host == "127.0.0.1");
   CHECK(tcp->port == 6380);
   CHECK(tcp->password == "secret");
   CHECK(tcp->db == 2);
-  auto unix_socket = redis_lease_store::parse_url("unix:/run/redis.sock", why);
+  auto unix_socket = parse_redis_url("unix:/run/redis.sock", why);
   REQUIRE(unix_socket);
   CHECK(unix_socket->port == 0);
-  CHECK(!redis_lease_store::parse_url("http://127.0.0.1", why));
-  CHECK(!redis_lease_store::parse_url("redis://127.0.0.1:99999", why));
+  CHECK(!parse_redis_url("http://127.0.0.1", why));
+  CHECK(!parse_redis_url("redis://127.0.0.1:99999", why));
   CHECK(why.find("99999") != std::string::npos);
-  CHECK(!redis_lease_store::parse_url("unix:relative.sock", why));
+  CHECK(!parse_redis_url("unix:relative.sock", why));
 
   testing::redis_process redis;
   auto store = open_store(redis);

@@ -1,0 +1,222 @@
+// Several tetherd nodes over one account list, through Redis leases
+// (docs/operations.md, "Running several nodes"): redis-server (a Unix socket
+// of the test's own), tether-hub counting open sockets per account
+// (--overlap-param account), and three tetherd nodes, all started and
+// stopped here by PID. Every test ends by stopping the hub and requiring
+// that no account ever had two sockets open at once ("overlap max 1").
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const TETHERD = process.env.TETHERD_BINARY;
+const HUB = process.env.TETHER_HUB_BINARY;
+const TOKEN = 'cluster-token';
+const ACCOUNTS = 30;
+const LEASE_MS = 3000;
+const MARGIN_MS = 900;
+const CLAIM_MS = 300;
+const SLACK = 1;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves with the first match of `pred` on a child's growing output. */
+function waitOutput(child, stream, pred, ms = 10000) {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timeout; output so far:\n${text}`)), ms);
+    const on = (chunk) => {
+      text += chunk;
+      const m = pred(text);
+      if (m) { clearTimeout(timer); child[stream].off('data', on); resolve(m); }
+    };
+    child[stream].on('data', on);
+  });
+}
+
+function ping(socketPath) {
+  return new Promise((resolve) => {
+    const c = connect(socketPath);
+    c.on('error', () => resolve(false));
+    c.on('data', (d) => { c.destroy(); resolve(d.toString().startsWith('+PONG')); });
+    c.on('connect', () => c.write('PING\r\n'));
+  });
+}
+
+async function startRedis(dir) {
+  const sock = join(dir, 'redis.sock');
+  const proc = spawn('redis-server', ['--port', '0', '--unixsocket', sock, '--unixsocketperm', '700',
+    '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    if (existsSync(sock) && await ping(sock)) return { proc, url: `unix:${sock}` };
+    await sleep(20); // waiting for the redis process to listen
+  }
+  throw new Error('redis-server did not answer');
+}
+
+async function startHub() {
+  const proc = spawn(HUB, ['--port', '0', '--overlap-param', 'account'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (c) => { log += c; });
+  const exited = new Promise((r) => proc.on('exit', r));
+  const port = await waitOutput(proc, 'stdout', (t) => t.match(/127\.0\.0\.1:(\d+)\/socket/)?.[1]);
+  return {
+    proc, url: `ws://127.0.0.1:${port}/socket/websocket`,
+    /** Stops the hub and answers the most sockets one account ever had open. */
+    async overlap() {
+      proc.kill('SIGTERM');
+      await exited;
+      const m = log.match(/overlap max (\d+)\n/);
+      assert.ok(m, `the hub reported no overlap line:\n${log}`);
+      return Number(m[1]);
+    },
+  };
+}
+
+class Node {
+  constructor(dir, name, redis, hubUrl) {
+    this.name = name;
+    this.path = join(dir, `${name}.toml`);
+    let toml = `[api]\nlisten = "127.0.0.1:0"\ntoken = "${TOKEN}"\n`
+      + `[cluster]\nredis = "${redis}"\nnode = "${name}"\nlease_ms = ${LEASE_MS}\n`
+      + `margin_ms = ${MARGIN_MS}\nclaim_interval_ms = ${CLAIM_MS}\nslack = ${SLACK}\n`;
+    for (let i = 0; i < ACCOUNTS; ++i)
+      toml += `[[account]]\nname = "a${i}"\nurl = "${hubUrl}"\nparams = { account = "a${i}" }\n`;
+    writeFileSync(this.path, toml);
+  }
+  async start() {
+    this.proc = spawn(TETHERD, ['--config', this.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.log = '';
+    this.proc.stderr.on('data', (c) => { this.log += c; });
+    this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
+    const port = await waitOutput(this.proc, 'stderr', (t) => t.match(/"port":(\d+)/)?.[1]);
+    this.base = `http://127.0.0.1:${port}`;
+    return this;
+  }
+  async accounts() {
+    const res = await fetch(`${this.base}/accounts`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    return res.json();
+  }
+  /** Accounts with a socket open on this node. */
+  async running() {
+    return (await this.accounts()).filter((a) => a.state === 'connected' || a.state === 'joined')
+      .map((a) => a.name);
+  }
+  stop(signal = 'SIGTERM') {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return this.exited;
+  }
+}
+
+const fair = (accounts, nodes) => Math.ceil(accounts / nodes);
+
+/** The spread the cluster promises over `count` nodes: no node above its
+ *  fair share plus the slack, and (so the newcomer is not starved) none
+ *  below fair share minus the others' slack. */
+const spread = (count) => (per) => Object.values(per).every(
+  (n) => n <= fair(ACCOUNTS, count) + SLACK && n >= fair(ACCOUNTS, count) - (count - 1) * SLACK);
+
+/** Polls until every account runs on exactly one of `nodes` and `pred`
+ *  holds of the count per node; answers that count. */
+async function settled(nodes, pred = () => true, ms = 20000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    const per = await Promise.all(nodes.map((n) => n.running()));
+    const all = per.flat();
+    last = Object.fromEntries(nodes.map((n, i) => [n.name, per[i].length]));
+    if (all.length === ACCOUNTS && new Set(all).size === ACCOUNTS && pred(last)) return last;
+    await sleep(50);
+  }
+  throw new Error(`never settled; last: ${JSON.stringify(last)}`);
+}
+
+async function cluster(names, body) {
+  const dir = mkdtempSync(join(tmpdir(), 'tether-cluster-'));
+  const redis = await startRedis(dir);
+  const hub = await startHub();
+  const nodes = names.map((n) => new Node(dir, n, redis.url, hub.url));
+  try {
+    await body({ nodes, hub, dir, redis });
+    for (const n of nodes) if (n.proc) await n.stop();
+    assert.equal(await hub.overlap(), 1, 'an account had two sockets open at once');
+  } finally {
+    for (const n of nodes) if (n.proc) n.proc.kill('SIGKILL');
+    hub.proc.kill('SIGKILL');
+    redis.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('30 accounts spread over 3 nodes, none above its fair share plus the slack', async () => {
+  await cluster(['n1', 'n2', 'n3'], async ({ nodes }) => {
+    await Promise.all(nodes.map((n) => n.start()));
+    const per = await settled(nodes, spread(3));
+    for (const [name, count] of Object.entries(per))
+      assert.ok(count <= fair(ACCOUNTS, 3) + SLACK, `${name} holds ${count}: ${JSON.stringify(per)}`);
+    // Started together, nobody took everything first: no hand-over was needed.
+    for (const n of nodes)
+      assert.ok(!n.log.includes('handing account over'), `${n.name} handed accounts over:\n${n.log}`);
+    // Any node's /accounts names each account's holder.
+    const seen = await nodes[0].accounts();
+    for (const a of seen) assert.ok(['n1', 'n2', 'n3'].includes(a.node), JSON.stringify(a));
+    // Asked to start an account another node holds, a node refuses and names
+    // the holder; a push there says where the account runs.
+    const held = seen.find((a) => a.node !== 'n1');
+    const post = (path) => fetch(`${nodes[0].base}${path}`,
+      { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"topic":"room:a","event":"echo"}' });
+    const start = await post(`/accounts/${held.name}/start`);
+    assert.equal(start.status, 409);
+    assert.match(await start.text(), new RegExp(`already_running.*${held.node}`));
+    const push = await post(`/accounts/${held.name}/push`);
+    assert.equal(push.status, 409);
+    assert.match(await push.text(), new RegExp(`held_elsewhere.*${held.node}`));
+  });
+});
+
+test('kill -9 of a node: its accounts run elsewhere within the lease and a claim interval', async () => {
+  await cluster(['n1', 'n2', 'n3'], async ({ nodes }) => {
+    await Promise.all(nodes.map((n) => n.start()));
+    const before = await settled(nodes, spread(3));
+    assert.ok(before.n3 > 0);
+    const killed = Date.now();
+    await nodes[2].stop('SIGKILL');
+    await settled(nodes.slice(0, 2));
+    const took = Date.now() - killed;
+    // The lease must lapse (LEASE_MS), then a round must see it (CLAIM_MS);
+    // polling and the connect add a little.
+    assert.ok(took < LEASE_MS + CLAIM_MS + 2000, `failover took ${took} ms`);
+    console.log(`failover after kill -9: ${took} ms`);
+  });
+});
+
+test('a node that joins gets accounts handed over, with no overlap', async () => {
+  await cluster(['n1', 'n2', 'n3'], async ({ nodes }) => {
+    await Promise.all(nodes.slice(0, 2).map((n) => n.start()));
+    await settled(nodes.slice(0, 2), spread(2));
+    await nodes[2].start();
+    const per = await settled(nodes, spread(3));
+    assert.ok(per.n3 >= fair(ACCOUNTS, 3) - 2 * SLACK, JSON.stringify(per));
+  });
+});
+
+test('a draining node hands its accounts over at once (SIGTERM)', async () => {
+  await cluster(['n1', 'n2'], async ({ nodes }) => {
+    await Promise.all(nodes.map((n) => n.start()));
+    const before = await settled(nodes, spread(2));
+    assert.ok(before.n2 > 0);
+    const stopped = Date.now();
+    await nodes[1].stop('SIGTERM');
+    await settled(nodes.slice(0, 1));
+    const took = Date.now() - stopped;
+    // released, not lapsed: well under the lease's time to live
+    assert.ok(took < LEASE_MS, `hand-over after SIGTERM took ${took} ms`);
+    nodes[1].proc = null;
+  });
+});
