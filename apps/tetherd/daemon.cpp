@@ -171,6 +171,7 @@ void start_account(self_ptr self, const std::string& name,
             done(err);
           if (i != st.accounts.end() && i->second.generation == generation) {
             i->second.status.state = account_state::elsewhere;
+            i->second.status.last_cause.clear();
             auto& ctx = err.context();
             if (ctx.match_elements<std::string>())
               i->second.status.holder = ctx.get_as<std::string>(0);
@@ -410,6 +411,8 @@ void claim_round(self_ptr self) {
             view.starting.insert(names[i]);
           if (!entry.endpoint && !entry.starting) {
             if (!holder.empty() && holder != st.opts.node_name) {
+              if (entry.status.state != account_state::elsewhere)
+                entry.status.last_cause.clear(); // "not claimed yet" no longer says why
               entry.status.state = account_state::elsewhere;
               entry.status.holder = holder;
             } else if (holder.empty() && entry.status.state == account_state::elsewhere) {
