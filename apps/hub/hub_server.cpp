@@ -164,7 +164,8 @@ void hub_server::run() {
       break;
   }
   if (!opts_.overlap_param.empty())
-    std::fprintf(stderr, "overlap max %zu\n", overlap_.max());
+    std::fprintf(stderr, "overlap max %zu\noverlap stale frames %llu\n", overlap_.max(),
+                 static_cast<unsigned long long>(overlap_.stale_frames()));
 }
 
 void hub_server::begin_drain() {
@@ -233,7 +234,7 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
       if (!opts_.overlap_param.empty()) {
         auto value = query_arg(wsi, (opts_.overlap_param + "=").c_str());
         auto before = overlap_.max();
-        auto open = overlap_.opened(value);
+        auto open = overlap_.opened(value, fresh->id);
         fresh->overlap_key = value;
         if (overlap_.max() > before)
           std::fprintf(stderr, "overlap max %s=%s %zu\n", opts_.overlap_param.c_str(),
@@ -294,6 +295,10 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
 }
 
 void hub_server::on_message(session& s, std::string_view bytes, bool binary) {
+  if (s.overlap_key && overlap_.received(*s.overlap_key, s.id))
+    std::fprintf(stderr, "overlap stale frame %s=%s session %llu\n",
+                 opts_.overlap_param.c_str(), s.overlap_key->c_str(),
+                 static_cast<unsigned long long>(s.id));
   auto f = binary && !s.v1 ? protocol::decode_binary(bytes, protocol::binary_origin::client)
            : s.v1           ? v1_codec_.decode(bytes, protocol::wire_kind::text)
                             : codec_.decode_text(bytes);

@@ -1,9 +1,14 @@
 #pragma once
 // Counts a hub's open sockets per value of one connect param (say
-// `account`), and the most ever open at once for any value: the cluster
-// tests' witness that no account ever had two live sockets (issue 15). Pure.
+// `account`), and the most ever open at once for any value, and the frames
+// that arrive on a socket after a later one of the same value opened: the
+// cluster tests' witnesses that no account ever had two live sockets, and
+// that a node its account moved away from wrote nothing more (issue 15).
+// Pure.
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -12,7 +17,9 @@ namespace tether::hub {
 class overlap_tracker {
 public:
   /// A socket with `value` opened; returns how many with it are open now.
-  size_t opened(const std::string& value) {
+  /// `serial` orders the sockets (larger: opened later).
+  size_t opened(const std::string& value, uint64_t serial = 0) {
+    newest_[value] = std::max(newest_[value], serial);
     auto n = ++open_[value];
     if (n > max_) {
       max_ = n;
@@ -30,6 +37,20 @@ public:
       open_.erase(i);
   }
 
+  /// A frame came in on socket `serial` of `value`; true (and counted) when
+  /// a later socket of the same value had opened: a frame from a socket
+  /// its account had already moved away from.
+  bool received(const std::string& value, uint64_t serial) {
+    auto i = newest_.find(value);
+    if (i == newest_.end() || serial >= i->second)
+      return false;
+    ++stale_frames_;
+    return true;
+  }
+  uint64_t stale_frames() const noexcept {
+    return stale_frames_;
+  }
+
   /// The most sockets ever open at once with one value (0: none yet).
   size_t max() const noexcept {
     return max_;
@@ -45,6 +66,8 @@ public:
 
 private:
   std::map<std::string, size_t> open_;
+  std::map<std::string, uint64_t> newest_; ///< value -> serial of its latest socket
+  uint64_t stale_frames_ = 0;
   size_t max_ = 0;
   std::string max_value_;
 };

@@ -231,7 +231,11 @@ std::string to_json(const std::string& name, const std::string& node,
   writer w{buf};
   w.StartObject();
   str(w, "name", name);
-  str(w, "node", s.state == account_state::elsewhere ? s.holder : node);
+  w.Key("node"); // empty: no node holds it (cluster mode, before a claim)
+  if (auto& holder = s.state == account_state::elsewhere ? s.holder : node; !holder.empty())
+    w.String(holder.data(), static_cast<rapidjson::SizeType>(holder.size()));
+  else
+    w.Null();
   w.Key("state");
   w.String(to_string(s.state));
   w.Key("uptime_ms"); // how long the current socket has been open

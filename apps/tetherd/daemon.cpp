@@ -362,6 +362,15 @@ void handle_push(self_ptr self, uint64_t id, account_entry& entry, push_body bod
 
 std::optional<std::string> reload(self_ptr self);
 
+/// The node an account is listed under: this one while it runs or starts
+/// here (or always, without a cluster); else its holder, known from the
+/// last claim round (to_json uses it for `elsewhere`), or none.
+std::string shown_node(const daemon_state& st, const account_entry& e) {
+  if (!st.opts.registry || e.endpoint || e.starting)
+    return st.opts.node_name;
+  return {};
+}
+
 /// Cluster mode, before the first round has seen the store.
 void not_claimed(account_entry& entry) {
   entry.status = starting_status(entry.cfg.offline, entry.cfg.topics);
@@ -479,7 +488,7 @@ void handle_request(self_ptr self, api_request& req) {
     std::string body = "[";
     for (auto& [name, e] : st.accounts)
       body += (body.size() > 1 ? "," : "")
-              + to_json(name, st.opts.node_name, e.status, self->clock().now());
+              + to_json(name, shown_node(st, e), e.status, self->clock().now());
     return api.respond(id, ok_json(body + "]"));
   }
   auto i = st.accounts.find(r.account);
@@ -494,7 +503,7 @@ void handle_request(self_ptr self, api_request& req) {
     return;
   }
   if (r.kind == route_kind::get_account)
-    return api.respond(id, ok_json(to_json(name, st.opts.node_name, entry.status,
+    return api.respond(id, ok_json(to_json(name, shown_node(st, entry), entry.status,
                                            self->clock().now())));
   if (r.kind == route_kind::start) {
     if (entry.endpoint)
