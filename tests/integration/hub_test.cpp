@@ -152,7 +152,7 @@ std::string read_file(const std::string& path) {
 
 } // namespace
 
-TEST_CASE("--overlap-param counts open sockets per param value and logs the most at once",
+TEST_CASE("tether-hub with --overlap-param counts open sockets per param value and logs the most at once",
           "[integration]") {
   auto log = std::filesystem::temp_directory_path()
              / ("tether-overlap-" + std::to_string(::getpid()) + ".log");
