@@ -26,6 +26,8 @@ struct registry_state {
   lease_registry_config cfg;
   std::map<std::string, held_lease> held;
   bool ticking = false; ///< a renew tick is pending
+  uint64_t renewals = 0;
+  uint64_t renew_failures = 0;
   static inline const char* name = "tether.lease_registry";
 };
 
@@ -51,6 +53,10 @@ void renew_all(self_ptr self) {
   for (auto i = st.held.begin(); i != st.held.end();) {
     auto sent = self->clock().now();
     auto renewed = st.cfg.store->renew(i->first, i->second.granted, ttl);
+    if (renewed)
+      ++st.renewals;
+    else
+      ++st.renew_failures;
     if (renewed && *renewed) {
       self->send(i->second.listener, lease_atom::value, i->first, st.cfg.rule.usable_until(sent));
       ++i;
@@ -115,6 +121,8 @@ registry_impl::behavior_type registry(self_ptr self, lease_registry_config cfg) 
       out.members = std::move(*members);
       for (auto& h : *held)
         out.holders.push_back(h ? h->node : std::string{});
+      out.renewals = st.renewals;
+      out.renew_failures = st.renew_failures;
       return out;
     },
     [self](depart_atom) { (void) self->state.cfg.store->leave(self->state.cfg.node); },

@@ -41,6 +41,8 @@ using depart_atom = caf::atom_constant<caf::atom("depart")>;
 struct cluster_survey {
   std::map<std::string, std::string> members; ///< live node -> its info
   std::vector<std::string> holders; ///< per profile asked: its holder's node, or empty
+  uint64_t renewals = 0;      ///< renewals that reached the store, since the registry started
+  uint64_t renew_failures = 0; ///< renewals that did not reach it (the lease's time ran on)
 };
 
 /// Who hears how long each claimed profile's lease is usable (after every

@@ -405,6 +405,7 @@ void claim_round(self_ptr self) {
         if (st.draining)
           return;
         st.members = survey.members;
+        st.counters.renew_failures = survey.renew_failures;
         protocol::spread_view view;
         view.node = st.opts.node_name;
         view.slack = st.opts.config.cluster->slack;

@@ -177,6 +177,9 @@ std::string render_prometheus(const metrics& m,
     header(out, "tether_leases_lost_total", "counter",
            "Leases found taken at renewal (the account stopped here).");
     out += "tether_leases_lost_total " + std::to_string(m.leases_lost) + "\n";
+    header(out, "tether_lease_renew_failures_total", "counter",
+           "Lease renewals that did not reach the store (as of the last claim round).");
+    out += "tether_lease_renew_failures_total " + std::to_string(m.renew_failures) + "\n";
     header(out, "tether_lease_survey_failures_total", "counter",
            "Rounds in which the lease store could not be asked.");
     out += "tether_lease_survey_failures_total " + std::to_string(m.survey_failures) + "\n";

@@ -46,6 +46,7 @@ struct metrics {
   uint64_t handoffs = 0;
   uint64_t leases_lost = 0;
   uint64_t survey_failures = 0; ///< the store could not be asked
+  uint64_t renew_failures = 0;  ///< lease renewals that did not reach the store (as last told)
   bool clustered = false;
   /// Supervisor reports by account, context and child: a child's
   /// child_terminated count is how often its tree restarted it.

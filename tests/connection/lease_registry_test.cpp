@@ -99,6 +99,14 @@ TEST_CASE("a store out of reach closes the socket at the lease's end, before the
   CHECK(c.a.peer->live_sockets() == 1);
   c.t.advance(1s); // t0 + 12 s
   CHECK(c.a.log->count("disconnected lease_expired") == 1);
+  c.store->set_reachable(true); // just long enough to be asked how renewals went
+  auto survey = c.t.request<cluster_survey>(c.a.registry, survey_atom::value,
+                                            std::vector<std::string>{"alice"}, std::string{});
+  c.store->set_reachable(false);
+  REQUIRE(survey);
+  REQUIRE(*survey);
+  CHECK((*survey)->renew_failures >= 7); // at t0+5 s, then every second to t0+12 s
+  CHECK((*survey)->holders == std::vector<std::string>{"node-a"});
   CHECK(c.a.peer->live_sockets() == 0);
   // The store would free it at t0 + 15 s; back at t0 + 13 s, the next retry
   // (one a second) renews it and a socket opens again.
