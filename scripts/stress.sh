@@ -17,15 +17,16 @@ for dir in "${dirs[@]}"; do
   [[ -d "$dir" ]] || { echo "stress: no $dir (run scripts/test.sh first)"; exit 2; }
   for i in $(seq "$runs"); do
     if [[ "$dir" == *asan* ]]; then
-      out=$(env "${sanitizer_env[@]}" ctest --test-dir "$dir" -j "$(nproc)" 2>&1)
+      out=$(env "${sanitizer_env[@]}" ctest --test-dir "$dir" -j "$(nproc)" --output-on-failure 2>&1)
     else
-      out=$(ctest --test-dir "$dir" -j "$(nproc)" 2>&1)
+      out=$(ctest --test-dir "$dir" -j "$(nproc)" --output-on-failure 2>&1)
     fi
     if grep -q "tests passed, 0 tests failed" <<<"$out"; then
       echo "stress: $dir run $i of $runs: passed"
     else
       failed=$((failed + 1))
-      echo "stress: $dir run $i of $runs: FAILED"
+      echo "stress: $dir run $i of $runs: FAILED (the whole output: $dir/stress-run-$i.log)"
+      printf '%s\n' "$out" >"$dir/stress-run-$i.log"
       sed -n '/The following tests FAILED/,$p' <<<"$out" | grep -E '^\s+[0-9]+ - '
     fi
   done

@@ -57,12 +57,14 @@ struct socket_fixture {
     return result;
   }
 
+  /// The next event of that type, waiting at most `limit` (a bound on a
+  /// test that hangs, not a timing rule: the rules are tested elsewhere).
   template <class Event>
-  Event next() {
+  Event next(caf::timespan limit = std::chrono::seconds{10}) {
     Event out{};
     bool got = false;
     (*self)->receive([&](Event& ev) { out = std::move(ev); got = true; },
-                     caf::after(std::chrono::seconds{10}) >> [] {});
+                     caf::after(limit) >> [] {});
     REQUIRE(got);
     return out;
   }
