@@ -17,7 +17,7 @@ build() {
     decode) clang++ "${flags[@]}" protocol/*.cpp tests/fuzz/decode_fuzzer.cpp -lsimdjson \
               -o "$work/decode_fuzzer" ;;
     config) clang++ "${flags[@]}" apps/tetherd/config.cpp apps/common/listen_address.cpp \
-              storage/redis_url.cpp protocol/lease_rule.cpp \
+              storage/redis_url.cpp protocol/lease_rule.cpp protocol/url.cpp \
               tests/fuzz/config_fuzzer.cpp -lwebsockets -o "$work/config_fuzzer" ;;
     api)    clang++ "${flags[@]}" apps/tetherd/api_routes.cpp tests/fuzz/api_fuzzer.cpp \
               -o "$work/api_fuzzer" ;;
