@@ -95,11 +95,12 @@ registry_impl::behavior_type registry(self_ptr self, lease_registry_config cfg) 
       auto& st = self->state;
       auto i = st.held.find(profile);
       if (i == st.held.end())
-        return;
+        return caf::ok_atom::value;
       // Never another node's: the store compares before it deletes. If the
       // store is unreachable the lease lapses on its own after its ttl.
       (void) st.cfg.store->release(profile, i->second.granted);
       st.held.erase(i);
+      return caf::ok_atom::value;
     },
     [self](holders_atom) {
       std::vector<std::pair<std::string, uint64_t>> out;

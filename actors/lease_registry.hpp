@@ -58,8 +58,12 @@ using profile_registry_actor = caf::typed_actor<
   // when another node holds it, or with the store's error.
   caf::replies_to<claim_atom, std::string, lease_listener_actor>::with<
     caf::actor_clock::time_point>,
-  // Gives `profile`'s lease up (only if it is still this node's).
-  caf::reacts_to<release_atom, std::string>,
+  // Gives `profile`'s lease up (only if it is still this node's); answers
+  // once the store has been told, so another node may claim it from then on.
+  // Answers ok too when this node held nothing: releases are answered in
+  // the order they came, so that answer also means every earlier release
+  // is done.
+  caf::replies_to<release_atom, std::string>::with<caf::ok_atom>,
   // The profiles this node holds, with their fences.
   caf::replies_to<holders_atom>::with<std::vector<std::pair<std::string, uint64_t>>>,
   // Announces this node as alive (with `info`, e.g. an address) for one

@@ -1,5 +1,6 @@
 #include "actors/runtime.hpp"
 
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -76,6 +77,7 @@ caf::error check_config(const profile_config& cfg) {
 void start_tree(self_ptr self, profile_config cfg,
                 caf::typed_response_promise<connection_actor> rp,
                 std::optional<caf::actor_clock::time_point> lease_until);
+void release_lease(self_ptr self, const std::string& name, std::function<void()> then);
 
 caf::result<connection_actor> start(self_ptr self, profile_config& cfg) {
   auto& st = self->state;
@@ -118,8 +120,7 @@ void start_tree(self_ptr self, profile_config cfg,
   auto& st = self->state;
   auto name = cfg.profile;
   auto give_back = [self, name] { // a claim whose profile did not start
-    if (self->state.registry)
-      self->send(*self->state.registry, release_atom::value, name);
+    release_lease(self, name, [] {});
   };
   detail::endpoint_config ecfg{name, st.max_waiting, {}, cfg.store, cfg.consumer};
   if (cfg.store) { // resume where the profile was: its topics, its credentials
@@ -164,6 +165,19 @@ void start_tree(self_ptr self, profile_config cfg,
       });
 }
 
+/// Gives `name`'s lease back to the registry and calls `then` once the
+/// registry has answered (at once without a registry). The registry answers
+/// in order, so this also waits out a release sent earlier, say from the
+/// down handler. A registry that is gone answers with an error; the lease
+/// then lapses on its own and `then` runs all the same.
+void release_lease(self_ptr self, const std::string& name, std::function<void()> then) {
+  auto& st = self->state;
+  if (!st.registry)
+    return then();
+  self->request(*st.registry, caf::infinite, release_atom::value, name)
+    .then([then](caf::ok_atom) { then(); }, [then](caf::error&) { then(); });
+}
+
 /// A profile's tree ended: free the name, end the endpoint (its waiting
 /// requests answer never_sent), tell the consumer. Runs once per tree,
 /// whichever comes first of its down message and the end of `stop`.
@@ -178,8 +192,7 @@ void release(self_ptr self, const caf::actor_addr& tree, const std::string& reas
   if (entry == st.profiles.end())
     return;
   self->send_exit(entry->second.endpoint, caf::exit_reason::user_shutdown);
-  if (st.registry) // the tree is down: its socket is closed, the lease can go
-    self->send(*st.registry, release_atom::value, name);
+  release_lease(self, name, [] {}); // the tree is down: its socket is closed
   if (entry->second.consumer)
     caf::anon_send(entry->second.consumer,
                    event{stopped{entry->second.ending_reason.empty()
@@ -288,10 +301,11 @@ runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
         auto rp = self->make_response_promise<caf::ok_atom>();
         self->request(st.trees, caf::infinite, sup::terminate_atom::value, tree)
           .then(
-            [self, rp, tree](caf::ok_atom) mutable {
-              // Freed before the reply: a start right after stop succeeds.
+            [self, rp, tree, name](caf::ok_atom) mutable {
+              // Freed before the reply: a start right after stop succeeds,
+              // here, and (the lease given back) on another node too.
               release(self, tree.address(), "stopped");
-              rp.deliver(caf::ok_atom::value);
+              release_lease(self, name, [rp]() mutable { rp.deliver(caf::ok_atom::value); });
             },
             [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
         return rp;

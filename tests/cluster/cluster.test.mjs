@@ -172,9 +172,10 @@ test('30 accounts spread over 3 nodes, none above its fair share plus the slack'
     const per = await settled(nodes, spread(3));
     for (const [name, count] of Object.entries(per))
       assert.ok(count <= fair(ACCOUNTS, 3) + SLACK, `${name} holds ${count}: ${JSON.stringify(per)}`);
-    // Started together, nobody took everything first: no hand-over was needed.
-    for (const n of nodes)
-      assert.ok(!n.log.includes('handing account over'), `${n.name} handed accounts over:\n${n.log}`);
+    // Hand-overs may have happened on the way: a node whose second round
+    // came before a slower sibling had announced itself claimed for fewer
+    // nodes and gave the excess back. Correct, and timing-dependent, so
+    // not asserted here (a CI run on a loaded machine showed it).
     // Any node's /accounts names each account's holder (from its next round).
     let seen;
     const end = Date.now() + 5000;

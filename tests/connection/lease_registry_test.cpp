@@ -143,6 +143,31 @@ TEST_CASE("a lease another node took stops the profile at the next renewal", "[l
   CHECK(c.a.peer->live_sockets() == 0);
 }
 
+TEST_CASE("stop answers only once the lease is back in the store, though the registry "
+          "is slow", "[lease]") {
+  cluster c;
+  REQUIRE(c.a.start(c.t, "alice"));
+  // What the store says at the moment the answer to stop comes (a daemon
+  // that stops an account to hand it over tells the other node then).
+  auto at_answer = std::make_shared<std::optional<std::optional<std::string>>>();
+  c.t.sys().spawn([&c, at_answer](caf::event_based_actor* self) {
+    self->request(c.a.runtime, caf::infinite, stop_atom::value, std::string{"alice"})
+      .then([&c, at_answer](caf::ok_atom) {
+        auto holder = c.store->holder("alice");
+        REQUIRE(holder);
+        *at_answer = holder->has_value() ? std::optional<std::string>{(*holder)->node}
+                                         : std::nullopt;
+      });
+  });
+  // The registry stands for one on its own thread, busy with the store:
+  // the answer must wait for it.
+  c.t.run_all_but(c.a.registry);
+  CHECK(!at_answer->has_value());
+  c.t.run();
+  REQUIRE(at_answer->has_value());
+  CHECK(**at_answer == std::nullopt);
+}
+
 TEST_CASE("stop releases the lease at once: another node can start the profile", "[lease]") {
   cluster c;
   REQUIRE(c.a.start(c.t, "alice"));
