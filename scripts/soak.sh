@@ -14,6 +14,6 @@ seconds=${1:-3600} accounts=${2:-1000} build=${3:-build}
 ulimit -n "$(ulimit -Hn)"
 work=$build/soak
 mkdir -p "$work"
-cp tests/soak/soak.mjs "$work/"
+cp tests/soak/soak.mjs tests/support/child_output.mjs "$work/"
 TETHERD=$PWD/$build/apps/tetherd HUB=$PWD/$build/apps/tether-hub SOAK_SECONDS=$seconds \
 ACCOUNTS=$accounts REPORT=$PWD/$build/soak-report.json node "$work/soak.mjs"

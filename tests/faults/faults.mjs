@@ -19,6 +19,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { waitLine } from './child_output.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { TETHERD, HUB, SERVER_NS, SERVER_ADDR, SERVER_DEV, FIGURES } = process.env;
@@ -31,24 +32,6 @@ function inServer(...cmd) {
   execFileSync('ip', ['netns', 'exec', SERVER_NS, ...cmd], { stdio: 'inherit' });
 }
 const iptables = (...rule) => inServer('iptables', '-w', ...rule);
-
-/** Waits for a line of a child's output that matches `re`. */
-function waitLine(child, stream, re, ms = 15000) {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${re}; got:\n${text}`)), ms);
-    const on = (chunk) => {
-      text += chunk;
-      const m = text.match(re);
-      if (m) { clearTimeout(timer); child[stream].off('data', on); resolve(m); }
-    };
-    child[stream].on('data', on);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${child.spawnargs.join(' ')} exited (${code}) before ${re}; got:\n${text}`));
-    });
-  });
-}
 
 const children = [];
 function start(cmd, args) {

@@ -39,7 +39,7 @@ ip netns exec "$server" iptables -w -A INPUT -m statistic --mode random --probab
 ip netns exec "$server" iptables -w -F
 
 mkdir -p "$work"
-cp "$src/faults.mjs" "$src/delay_proxy.mjs" "$work/"
+cp "$src/faults.mjs" "$src/delay_proxy.mjs" "$src/../support/child_output.mjs" "$work/"
 cp "$src/../tetherd/package.json" "$work/"
 if [[ ! -d "$work/node_modules/ws" ]]; then
   (cd "$work" && npm install --no-audit --no-fund --loglevel=error)

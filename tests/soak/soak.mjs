@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'n
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitLine } from './child_output.mjs';
 
 const env = process.env;
 const seconds = Number(env.SOAK_SECONDS ?? 3600);
@@ -23,14 +24,6 @@ const log = (...a) => console.error(`[soak +${Math.round((Date.now() - T0) / 100
 const freePort = () => new Promise((r) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); });
 });
-function waitLine(child, stream, re, ms = 20000) {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${re}:\n${text}`)), ms);
-    const on = (c) => { text += c; const m = text.match(re); if (m) { clearTimeout(timer); child[stream].off('data', on); resolve(m); } };
-    child[stream].on('data', on);
-  });
-}
 
 const hubPort = await freePort();
 let hub;

@@ -6,7 +6,7 @@ set -euo pipefail
 src=$1 work=$2
 export TETHERD_BINARY=$3 TETHER_HUB_BINARY=$4
 mkdir -p "$work"
-cp "$src/package.json" "$src/tetherd.test.mjs" "$work/"
+cp "$src/package.json" "$src/tetherd.test.mjs" "$src/../support/child_output.mjs" "$work/"
 if [[ ! -d "$work/node_modules/ws" ]]; then
   (cd "$work" && npm install --no-audit --no-fund --loglevel=error)
 fi

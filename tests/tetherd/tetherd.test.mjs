@@ -9,29 +9,16 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { hubPort, startTetherd } from './child_output.mjs';
 
 const TETHERD = process.env.TETHERD_BINARY;
 const HUB = process.env.TETHER_HUB_BINARY;
 const TOKEN = 'test-token';
 
-/** Waits until `pred(text)` holds for a child's growing output. */
-function waitOutput(child, stream, pred, ms = 10000) {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timeout; output so far:\n${text}`)), ms);
-    const on = (chunk) => {
-      text += chunk;
-      const m = pred(text);
-      if (m) { clearTimeout(timer); child[stream].off('data', on); resolve(m); }
-    };
-    child[stream].on('data', on);
-  });
-}
-
 async function startHub() {
   const hub = spawn(HUB, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   hub.stderr.resume();
-  const port = await waitOutput(hub, 'stdout', (t) => t.match(/127\.0\.0\.1:(\d+)\/socket/)?.[1]);
+  const port = await hubPort(hub);
   return { proc: hub, url: `ws://127.0.0.1:${port}/socket/websocket` };
 }
 
@@ -42,13 +29,12 @@ class Daemon {
     writeFileSync(this.path, toml);
   }
   async start() {
-    this.proc = spawn(TETHERD, ['--config', this.path], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.log = '';
-    this.proc.stderr.on('data', (c) => { this.log += c; });
-    this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
-    this.port = await waitOutput(this.proc, 'stderr', (t) => t.match(/"port":(\d+)/)?.[1]);
-    this.base = `http://127.0.0.1:${this.port}`;
+    this.child = await startTetherd(TETHERD, this.path);
+    ({ proc: this.proc, exited: this.exited, port: this.port, base: this.base } = this.child);
     return this;
+  }
+  get log() {
+    return this.child.log;
   }
   async api(method, path, body, token = TOKEN) {
     const res = await fetch(this.base + path, {
@@ -395,7 +381,7 @@ test('a certificate the daemon cannot verify fails as tls_failed, and lws speaks
                          { stdio: ['ignore', 'pipe', 'pipe'] });
     tlsHub.stderr.resume();
     try {
-      const port = await waitOutput(tlsHub, 'stdout', (t) => t.match(/127\.0\.0\.1:(\d+)\/socket/)?.[1]);
+      const port = await hubPort(tlsHub);
       const d = await daemon(config(`wss://127.0.0.1:${port}/socket/websocket`, [{ name: 'alice' }])).start();
       await d.until('alice', (a) => a.state === 'reconnecting');
       const m = await d.api('GET', '/metrics');
