@@ -13,7 +13,8 @@ seconds=${1:-3600} accounts=${2:-1000} build=${3:-build}
 # 1,000 accounts hold 2,000+ descriptors in the daemon (a socket each, the API).
 ulimit -n "$(ulimit -Hn)"
 work=$build/soak
-mkdir -p "$work"
-cp tests/soak/soak.mjs tests/support/child_output.mjs "$work/"
+mkdir -p "$work/soak" "$work/support" # mirrors tests/
+cp tests/soak/soak.mjs "$work/soak/"
+cp tests/support/child_output.mjs "$work/support/"
 TETHERD=$PWD/$build/apps/tetherd HUB=$PWD/$build/apps/tether-hub SOAK_SECONDS=$seconds \
-ACCOUNTS=$accounts REPORT=$PWD/$build/soak-report.json node "$work/soak.mjs"
+ACCOUNTS=$accounts REPORT=$PWD/$build/soak-report.json node "$work/soak/soak.mjs"

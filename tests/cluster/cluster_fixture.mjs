@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hubPort, startTetherd } from './child_output.mjs';
+import { hubPort, startTetherd } from '../support/child_output.mjs';
 
 const TETHERD = process.env.TETHERD_BINARY;
 const HUB = process.env.TETHER_HUB_BINARY;

@@ -19,7 +19,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { waitLine } from './child_output.mjs';
+import { waitLine } from '../support/child_output.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { TETHERD, HUB, SERVER_NS, SERVER_ADDR, SERVER_DEV, FIGURES } = process.env;

@@ -39,11 +39,13 @@ ip netns exec "$server" iptables -w -A INPUT -m statistic --mode random --probab
 ip netns exec "$server" iptables -w -F
 
 mkdir -p "$work"
-cp "$src/faults.mjs" "$src/delay_proxy.mjs" "$src/../support/child_output.mjs" "$work/"
+mkdir -p "$work/faults" "$work/support" # WORK mirrors tests/
+cp "$src/faults.mjs" "$src/delay_proxy.mjs" "$work/faults/"
+cp "$src/../support/child_output.mjs" "$work/support/"
 cp "$src/../tetherd/package.json" "$work/"
 if [[ ! -d "$work/node_modules/ws" ]]; then
   (cd "$work" && npm install --no-audit --no-fund --loglevel=error)
 fi
-cd "$work"
+cd "$work/faults"
 TETHERD=$tetherd HUB=$hub SERVER_NS=$server SERVER_ADDR=198.18.0.2 SERVER_DEV=$sdev \
 FIGURES=$work/figures.json ip netns exec "$client" node faults.mjs

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'n
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitLine } from './child_output.mjs';
+import { waitLine } from '../support/child_output.mjs';
 
 const env = process.env;
 const seconds = Number(env.SOAK_SECONDS ?? 3600);

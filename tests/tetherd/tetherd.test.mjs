@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { hubPort, startTetherd } from './child_output.mjs';
+import { hubPort, startTetherd } from '../support/child_output.mjs';
 
 const TETHERD = process.env.TETHERD_BINARY;
 const HUB = process.env.TETHER_HUB_BINARY;
