@@ -7,6 +7,8 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/runtime.hpp"
+#include "protocol/lease_owner.hpp"
+#include "protocol/random_bits.hpp"
 
 namespace tether {
 
@@ -24,6 +26,9 @@ struct held_lease {
 struct registry_state {
   registry_state() = default;
   lease_registry_config cfg;
+  /// What this registry writes as the holder: the node's name and a random
+  /// instance (protocol/lease_owner.hpp).
+  std::string owner;
   std::map<std::string, held_lease> held;
   bool ticking = false; ///< a renew tick is pending
   uint64_t renewals = 0;
@@ -63,7 +68,7 @@ void renew_all(self_ptr self) {
     } else if (renewed) { // the store says it is not ours any more
       std::string holder = "nobody";
       if (auto h = st.cfg.store->holder(i->first); h && *h)
-        holder = (*h)->node;
+        holder = protocol::shown_holder((*h)->node, st.owner);
       self->send(i->second.listener, lease_lost_atom::value, i->first, holder);
       i = st.held.erase(i);
     } else {
@@ -76,17 +81,19 @@ void renew_all(self_ptr self) {
 
 registry_impl::behavior_type registry(self_ptr self, lease_registry_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.owner = protocol::lease_owner(self->state.cfg.node, protocol::random_bits{}());
   return {
     [self](claim_atom, const std::string& profile,
            lease_listener_actor& listener) -> caf::result<caf::actor_clock::time_point> {
       auto& st = self->state;
       auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(st.cfg.rule.ttl);
       auto sent = self->clock().now();
-      auto got = st.cfg.store->claim(profile, st.cfg.node, ttl);
+      auto got = st.cfg.store->claim(profile, st.owner, ttl);
       if (!got)
         return got.error();
-      if (got->node != st.cfg.node)
-        return make_error(runtime_errc::already_running, caf::make_message(got->node));
+      if (got->node != st.owner)
+        return make_error(runtime_errc::already_running,
+                          caf::make_message(protocol::shown_holder(got->node, st.owner)));
       st.held[profile] = held_lease{*got, std::move(listener)};
       tick_later(self);
       return st.cfg.rule.usable_until(sent);
@@ -121,7 +128,7 @@ registry_impl::behavior_type registry(self_ptr self, lease_registry_config cfg) 
       cluster_survey out;
       out.members = std::move(*members);
       for (auto& h : *held)
-        out.holders.push_back(h ? h->node : std::string{});
+        out.holders.push_back(h ? protocol::shown_holder(h->node, st.owner) : std::string{});
       out.renewals = st.renewals;
       out.renew_failures = st.renew_failures;
       return out;
@@ -138,9 +145,9 @@ caf::expected<profile_registry_actor> spawn_lease_registry(caf::actor_system& sy
   if (!cfg.store)
     return make_error(runtime_errc::invalid_config,
                       caf::make_message(std::string{"a lease registry needs a lease store"}));
-  if (cfg.node.empty() || cfg.node.find_first_of(" \t\r\n") != std::string::npos)
+  if (cfg.node.empty() || cfg.node.find_first_of(" \t\r\n@") != std::string::npos)
     return make_error(runtime_errc::invalid_config,
-                      caf::make_message("a node name must be non-empty without spaces: \""
+                      caf::make_message("a node name must be non-empty, without spaces or @: \""
                                         + cfg.node + "\""));
   if (auto why = cfg.rule.check())
     return make_error(runtime_errc::invalid_config, caf::make_message(*why));

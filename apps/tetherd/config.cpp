@@ -386,8 +386,10 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cr.fail(*cluster->get("redis"), "redis", why);
     c.redis = *redis;
     if (auto node = cr.string("node")) {
-      if (node->find_first_of(" \t\r\n") != std::string::npos)
-        cr.fail(*cluster->get("node"), "node", "a node name has no spaces");
+      if (node->find_first_of(" \t\r\n@") != std::string::npos)
+        cr.fail(*cluster->get("node"), "node",
+                "a node name has no spaces and no @ (the lease holder is written "
+                "NODE@INSTANCE)");
       c.node = *node;
     }
     if (auto prefix = cr.string("key_prefix"))

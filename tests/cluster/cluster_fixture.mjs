@@ -45,7 +45,7 @@ export async function startRedis(dir) {
   throw new Error('redis-server did not answer');
 }
 
-async function startHub(extra = []) {
+export async function startHub(extra = []) {
   const proc = spawn(HUB, ['--port', '0', '--overlap-param', 'account', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -69,14 +69,16 @@ async function startHub(extra = []) {
 }
 
 export class Node {
-  constructor(dir, name, redis, hubUrl, { accounts, heartbeatMs }) {
+  constructor(dir, name, redis, hubUrl,
+    { accounts, heartbeatMs, leaseMs = LEASE_MS, claimMs = CLAIM_MS }) {
     this.name = name;
     this.accountCount = accounts;
     this.path = join(dir, `${name}.toml`);
     let toml = `[api]\nlisten = "127.0.0.1:0"\ntoken = "${TOKEN}"\n`
       + (heartbeatMs ? `[defaults]\nheartbeat_ms = ${heartbeatMs}\n` : '')
-      + `[cluster]\nredis = "${redis}"\nnode = "${name}"\nlease_ms = ${LEASE_MS}\n`
-      + `margin_ms = ${MARGIN_MS}\nclaim_interval_ms = ${CLAIM_MS}\nslack = ${SLACK}\n`;
+      + `[cluster]\nredis = "${redis}"\nnode = "${name}"\nlease_ms = ${leaseMs}\n`
+      + `margin_ms = ${Math.round(leaseMs * MARGIN_MS / LEASE_MS)}\n`
+      + `claim_interval_ms = ${claimMs}\nslack = ${SLACK}\n`;
     for (let i = 0; i < accounts; ++i)
       toml += `[[account]]\nname = "a${i}"\nurl = "${hubUrl}"\nparams = { account = "a${i}" }\n`;
     writeFileSync(this.path, toml);
@@ -148,16 +150,18 @@ export async function allClosed(nodes, ms = LEASE_MS + 3000) {
 }
 
 /** Runs `body` with redis-server, a hub and tetherd nodes named `names`
- *  (each configured with `accounts` accounts); then stops them and checks
+ *  (each configured with `accounts` accounts, and `leaseMs` and `claimMs`
+ *  if given); then stops them and checks
  *  the hub's witnesses: no frame ever came on a socket its account had
  *  moved away from, and (unless the server itself held sockets of paused
  *  nodes open, `maxOpen` 2) no account had two sockets open at once. */
 export async function cluster(names, body,
-  { accounts = 30, hubArgs = [], heartbeatMs = 0, maxOpen = 1 } = {}) {
+  { accounts = 30, hubArgs = [], heartbeatMs = 0, maxOpen = 1, leaseMs, claimMs } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tether-cluster-'));
   const redis = await startRedis(dir);
   const hub = await startHub(hubArgs);
-  const nodes = names.map((n) => new Node(dir, n, redis.url, hub.url, { accounts, heartbeatMs }));
+  const nodes = names.map((n) => new Node(dir, n, redis.url, hub.url,
+    { accounts, heartbeatMs, leaseMs, claimMs }));
   try {
     await body({ nodes, hub, dir, redis });
     for (const n of nodes) if (n.proc) await n.stop();

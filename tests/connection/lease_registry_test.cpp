@@ -168,6 +168,24 @@ TEST_CASE("stop answers only once the lease is back in the store, though the reg
   CHECK(**at_answer == std::nullopt);
 }
 
+TEST_CASE("a second process with the same node name does not take the first one's leases "
+          "for its own", "[lease]") {
+  // A node killed and restarted at once, or two nodes configured with one
+  // name: the second must wait for the first's lease like any other node.
+  cluster c;
+  node twin{c.t, c.store, "node-a"};
+  REQUIRE(c.a.start(c.t, "alice"));
+  auto refused = twin.start(c.t, "alice");
+  REQUIRE(!refused);
+  // Shown whole: another instance of this node's own name holds it.
+  CHECK_THAT(c.t.sys().render(refused.error()), Catch::Matches(".*node-a@[0-9a-f]{16}.*"));
+  CHECK(twin.peer->live_sockets() == 0);
+  // Any other node is shown the name alone.
+  auto elsewhere = c.b.start(c.t, "alice");
+  REQUIRE(!elsewhere);
+  CHECK_THAT(c.t.sys().render(elsewhere.error()), Catch::EndsWith("(\"node-a\")"));
+}
+
 TEST_CASE("stop releases the lease at once: another node can start the profile", "[lease]") {
   cluster c;
   REQUIRE(c.a.start(c.t, "alice"));

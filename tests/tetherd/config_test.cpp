@@ -298,3 +298,32 @@ TEST_CASE("a config whose storage or params file is not there is refused before 
   CHECK(std::holds_alternative<daemon_config>(fine));
   CHECK_FALSE(std::filesystem::exists(dir.path / "state" / "t.db")); // nothing written
 }
+
+TEST_CASE("[cluster] takes its defaults, and refuses what would make leases unsafe",
+          "[tetherd]") {
+  auto cfg = parse_ok(std::string{minimal} + R"(
+[cluster]
+redis = "redis://127.0.0.1:6379"
+node = "n1"
+)");
+  REQUIRE(cfg.cluster);
+  CHECK(cfg.cluster->node == "n1");
+  CHECK(cfg.cluster->key_prefix == "tether:");
+  CHECK(cfg.cluster->lease == 15000ms);
+  CHECK(cfg.cluster->margin == 3000ms);
+  CHECK(cfg.cluster->claim_interval == 2000ms);
+  CHECK(cfg.cluster->slack == 1);
+  auto with = [](const std::string& lines) {
+    return refusal(std::string{minimal} + "[cluster]\n" + lines);
+  };
+  CHECK_THAT(with("node = \"n1\"\n"), Catch::Contains("cluster.redis"));
+  CHECK_THAT(with("redis = \"http://x\"\n"), Catch::Contains("cluster.redis"));
+  // The lease holder is written NODE@INSTANCE: a node name with @ or a
+  // space could pass for another node's.
+  CHECK_THAT(with("redis = \"unix:/r.sock\"\nnode = \"n1@x\"\n"),
+             Catch::Contains("no @"));
+  CHECK_THAT(with("redis = \"unix:/r.sock\"\nnode = \"n 1\"\n"), Catch::Contains("no spaces"));
+  CHECK_THAT(with("redis = \"unix:/r.sock\"\nnode = \"\"\n"), Catch::Contains("cluster.node: must not be empty"));
+  CHECK_THAT(with("redis = \"unix:/r.sock\"\nlease_ms = 3000\nmargin_ms = 3000\n"),
+             Catch::Contains("cluster.margin_ms"));
+}
