@@ -13,6 +13,7 @@ using push_atom = caf::atom_constant<caf::atom("push")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using alive_atom = caf::atom_constant<caf::atom("alive")>;
+using presence_atom = caf::atom_constant<caf::atom("presence")>;
 /// The network changed (false) or the machine woke from suspend (true).
 using net_event_atom = caf::atom_constant<caf::atom("net_event")>;
 

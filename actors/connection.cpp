@@ -352,6 +352,25 @@ void end_drop_window(self_ptr self, const std::string& reason) {
   self->delayed_send(self, drop_report_interval, drop_window_atom::value, reason);
 }
 
+/// A presence event on a joined topic: its tracker (protocol/presence.hpp)
+/// updates the list and the consumer hears what changed. A diff before its
+/// join's state waits in the tracker; a payload that is not presence is
+/// dropped with frame_dropped("invalid_presence").
+void on_presence(self_ptr self, const protocol::frame& f) {
+  auto& topic = self->state.topics[f.topic];
+  if (!topic.presence)
+    topic.presence = std::make_shared<protocol::presence_tracker>();
+  auto join_ref = topic.join_ref.value_or("");
+  auto r = f.event == "presence_state" ? topic.presence->on_state(f.payload, join_ref)
+                                       : topic.presence->on_diff(f.payload, join_ref);
+  using outcome = protocol::presence_tracker::outcome;
+  if (r.what == outcome::invalid)
+    return drop_frame(self, "invalid_presence", f.topic + " " + f.event);
+  if (r.what == outcome::synced)
+    emit(self, presence_synced{f.topic, std::move(r.changes.joins), std::move(r.changes.leaves),
+                               topic.presence->current().list()});
+}
+
 void on_received(self_ptr self, socket_received& msg) {
   auto& st = self->state;
   if (msg.id != st.current)
@@ -410,6 +429,8 @@ void on_received(self_ptr self, socket_received& msg) {
       break;
     case server_route::channel_message:
       emit(self, message_received{f.topic, f.event, f.payload});
+      if (f.event == "presence_state" || f.event == "presence_diff")
+        on_presence(self, f);
       break;
     default:
       drop_frame(self, "unhandled", f.topic + " " + f.event);
@@ -571,6 +592,13 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       return caf::ok_atom::value;
     },
     [self](alive_atom) { return self->state.current != 0 && self->state.open; },
+    [self](presence_atom, const std::string& topic) {
+      presence_list out;
+      auto i = self->state.topics.find(topic);
+      if (i != self->state.topics.end() && i->second.presence)
+        out.entries = i->second.presence->current().list();
+      return out;
+    },
     [self](socket_opened& ev) {
       if (!held_back(self, ev, [self, ev] { on_opened(self, ev.id); }))
         on_opened(self, ev.id);

@@ -70,6 +70,11 @@ typename Inspector::result_type inspect(Inspector& f, idempotency_key& x) {
   return f(caf::meta::type_name("idempotency_key"), x.value);
 }
 
+/// A topic's presences, in phoenix.js's listing order.
+struct presence_list {
+  std::vector<std::pair<std::string, protocol::presence>> entries;
+};
+
 using connection_actor = caf::typed_actor<
   // Join `topic` with `params` (JSON) now and after every reconnect; the
   // outcome arrives as topic_joined / join_failed.
@@ -87,8 +92,12 @@ using connection_actor = caf::typed_actor<
   caf::replies_to<disconnect_atom>::with<caf::ok_atom>,
   caf::replies_to<connect_atom>::with<caf::ok_atom>,
   // True exactly while a socket is open and the peer is judged alive.
-  caf::replies_to<alive_atom>::with<bool>>;
+  caf::replies_to<alive_atom>::with<bool>,
+  // `topic`'s presence list now (empty for a topic not joined or with no
+  // presence), as presence_synced's `list`.
+  caf::replies_to<presence_atom, std::string>::with<presence_list>>;
 
 } // namespace tether
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::connection_config)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::presence_list)

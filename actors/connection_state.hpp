@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -73,6 +74,9 @@ struct topic_state {
   uint32_t rejoin_attempts = 0;
   /// The server refused the last join (it waits for a rejoin try).
   bool refused = false;
+  /// Its presence list, from the first presence event on (kept across
+  /// rejoins, as phoenix.js keeps it; gone with the topic).
+  std::shared_ptr<protocol::presence_tracker> presence;
 };
 
 struct queued_push {

@@ -178,6 +178,12 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, endpoint_config cfg) {
           return false;
         return self->delegate(st.connection, alive_atom::value);
       },
+      [self](presence_atom, const std::string& topic) -> caf::result<presence_list> {
+        auto& st = self->state;
+        if (!st.connection)
+          return presence_list{};
+        return self->delegate(st.connection, presence_atom::value, topic);
+      },
       [self](attach_atom, connection_actor& conn) { attach(self, std::move(conn)); },
       [self](net_event_atom, bool woke) {
         if (self->state.connection)

@@ -16,6 +16,7 @@ const std::array<std::string_view, std::variant_size_v<event>> event_names = {
   "channel_errored", "channel_closed", "disconnected",        "reconnect_scheduled",
   "reconnect_abandoned", "peer_dead",  "peer_status",         "heartbeat_answered",
   "stopped",         "storage_failed", "frame_dropped",       "supervisor_reported",
+  "presence_synced",
 };
 
 std::optional<push_errc> push_error_code(const caf::error& err) {

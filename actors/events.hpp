@@ -13,11 +13,14 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/timespan.hpp>
+
+#include "protocol/presence.hpp"
 
 namespace caf {
 class actor_system_config;
@@ -226,12 +229,25 @@ typename Inspector::result_type inspect(Inspector& f, supervisor_reported& x) {
            x.reason);
 }
 
+/// A joined topic's presence list changed (docs/protocol.md, "Presence"):
+/// a `presence_state` or `presence_diff` came, or a state came with the
+/// diffs held for it. `joins` and `leaves` are what phoenix.js reports to
+/// onJoin and onLeave, in the same order; `list` is every presence now, in
+/// phoenix.js's listing order. Presence payloads also arrive as
+/// message_received.
+struct presence_synced {
+  std::string topic;
+  std::vector<protocol::presence_joined> joins;
+  std::vector<protocol::presence_left> leaves;
+  std::vector<std::pair<std::string, protocol::presence>> list;
+};
+
 /// Every event a tree tells its consumer, as one message.
 using event = std::variant<connected, topic_joined, join_failed, topic_left, message_received,
                            channel_errored, channel_closed, disconnected,
                            reconnect_scheduled, reconnect_abandoned, peer_dead, peer_status,
                            heartbeat_answered, stopped, storage_failed, frame_dropped,
-                           supervisor_reported>;
+                           supervisor_reported, presence_synced>;
 
 /// The events' names, in the variant's order: the one name table that the
 /// testing kit, tetherd's event stream and docs/architecture.md use.

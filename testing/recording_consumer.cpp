@@ -58,6 +58,17 @@ std::string describe(const event& e) {
       [](const frame_dropped& e) {
         return "dropped " + e.reason + " " + e.detail + " x" + std::to_string(e.count);
       },
+      [](const presence_synced& e) { // "presence room:1 +alice -bob [alice,carol]"
+        std::string out = "presence " + e.topic;
+        for (auto& j : e.joins)
+          out += " +" + j.key;
+        for (auto& l : e.leaves)
+          out += " -" + l.key;
+        out += " [";
+        for (size_t i = 0; i < e.list.size(); ++i)
+          out += (i ? "," : "") + e.list[i].first;
+        return out + "]";
+      },
     },
     e);
 }

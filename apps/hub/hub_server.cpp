@@ -342,13 +342,19 @@ void hub_server::on_heartbeat(session& s, const frame& f) {
 
 void hub_server::on_join(session& s, const frame& f) {
   auto join_ref = f.join_ref ? f.join_ref : f.ref;
-  if (!is_demo_topic(f.topic)) {
+  bool presence = is_presence_topic(f.topic);
+  if (!is_demo_topic(f.topic) && !presence) {
     // No channel for the topic: Phoenix's socket answers itself, with a
     // null join_ref (there is no join to refer to).
     reply(s, std::nullopt, f.ref, f.topic, "error", R"({"reason":"unmatched topic"})");
     return;
   }
-  auto decision = decide_join(f.topic);
+  std::optional<presence_join_params> tracked;
+  if (presence && !(tracked = read_presence_join(f.payload))) {
+    reply(s, join_ref, f.ref, f.topic, "error", R"({"reason":"user required"})");
+    return;
+  }
+  auto decision = presence ? join_decision{} : decide_join(f.topic);
   if (!decision.ok) {
     reply(s, join_ref, f.ref, f.topic, "error", decision.response);
     return;
@@ -369,6 +375,22 @@ void hub_server::on_join(session& s, const frame& f) {
   // A second join of a topic replaces the first, which is closed (Phoenix).
   if (previous && previous != join_ref)
     send(s, make_frame(previous, previous, f.topic, "phx_close", "{}"));
+  if (tracked) { // the peer's after_join: track, push the state, then the diff
+    if (previous)
+      broadcast_presence(f.topic, presence_.untrack(f.topic, s.id));
+    auto diff = presence_.track(f.topic, s.id, tracked->user, tracked->meta);
+    send(s, make_frame(join_ref, std::nullopt, f.topic, "presence_state",
+                       presence_.state(f.topic)));
+    broadcast_presence(f.topic, diff);
+  }
+}
+
+void hub_server::broadcast_presence(const std::string& topic, std::optional<std::string> diff) {
+  if (!diff)
+    return;
+  if (auto room = rooms_.find(topic); room != rooms_.end())
+    for (auto* member : room->second)
+      send(*member, make_frame(std::nullopt, std::nullopt, topic, "presence_diff", *diff)); // a broadcast
 }
 
 void hub_server::on_leave(session& s, const frame& f) {
@@ -403,6 +425,18 @@ void hub_server::on_push(session& s, const frame& f) {
   if (opts_.log_pushes)
     std::fprintf(stderr, "handled %s on %s %s\n", f.event.c_str(), f.topic.c_str(),
                  f.format == payload_format::json ? f.payload.c_str() : "(binary)");
+  if (is_presence_topic(f.topic) && f.event != "echo") {
+    // The peer's PresenceChannel has two clauses: update_meta and echo;
+    // anything else raises.
+    if (f.event == "update_meta" && !f.payload.empty() && f.payload.front() == '{') {
+      reply(s, join_ref, f.ref, f.topic, "ok", "{}");
+      broadcast_presence(f.topic, presence_.update(f.topic, s.id, f.payload));
+    } else {
+      send(s, make_frame(join_ref, join_ref, f.topic, "phx_error", "{}"));
+      unjoin(s, f.topic);
+    }
+    return;
+  }
   auto d = decide_push(f.event, f.payload);
   using act = push_decision::action;
   switch (d.what) {
@@ -495,6 +529,8 @@ void hub_server::unjoin(session& s, const std::string& topic) {
     if (i->second.empty())
       rooms_.erase(i);
   }
+  if (is_presence_topic(topic)) // its channel is gone: the others see it leave
+    broadcast_presence(topic, presence_.untrack(topic, s.id));
 }
 
 bool hub_server::peer_connected(const session& s) const {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "apps/hub/overlap_tracker.hpp"
+#include "apps/hub/presence_channel.hpp"
 #include "protocol/phoenix_json.hpp"
 #include "protocol/phoenix_v1.hpp"
 
@@ -88,6 +89,8 @@ private:
   void on_leave(session& s, const protocol::frame& f);
   void on_push(session& s, const protocol::frame& f);
   void on_heartbeat(session& s, const protocol::frame& f);
+  /// Sends a presence_diff to every member of `topic` (none: nothing).
+  void broadcast_presence(const std::string& topic, std::optional<std::string> diff);
   void send(session& s, const protocol::frame& f);
   protocol::codec& codec_of(const session& s);
   void reply(session& s, std::optional<std::string> join_ref,
@@ -114,6 +117,7 @@ private:
   uint64_t next_session_ = 1;
   /// topic -> members, in join order.
   std::unordered_map<std::string, std::set<session*>> rooms_;
+  presence_rooms presence_; ///< who is tracked on each presence:* topic
 };
 
 } // namespace tether::hub

@@ -25,6 +25,21 @@ void raw(writer& w, const char* key, const std::string& json) {
     w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
 
+/// "list": every presence, in phoenix.js's listing order, as an array of
+/// {"key", "presence"} (an object's key order is lost to many parsers).
+void write_presence_list(writer& w,
+                         const std::vector<std::pair<std::string, protocol::presence>>& list) {
+  w.Key("list");
+  w.StartArray();
+  for (auto& [key, p] : list) {
+    w.StartObject();
+    str(w, "key", key);
+    raw(w, "presence", p.to_json());
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 int64_t millis(caf::timespan d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
@@ -105,6 +120,35 @@ struct event_writer {
     str(w, "detail", e.detail);
     w.Key("count");
     w.Uint64(e.count);
+  }
+  void operator()(const presence_synced& e) {
+    str(w, "topic", e.topic);
+    w.Key("joins");
+    w.StartArray();
+    for (auto& j : e.joins) {
+      w.StartObject();
+      str(w, "key", j.key);
+      if (j.before)
+        raw(w, "before", j.before->to_json());
+      else {
+        w.Key("before");
+        w.Null();
+      }
+      raw(w, "joined", j.joined.to_json());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("leaves");
+    w.StartArray();
+    for (auto& l : e.leaves) {
+      w.StartObject();
+      str(w, "key", l.key);
+      raw(w, "remaining", l.remaining.to_json());
+      raw(w, "left", l.left.to_json());
+      w.EndObject();
+    }
+    w.EndArray();
+    write_presence_list(w, e.list);
   }
 };
 
@@ -221,8 +265,22 @@ void fold_event(account_status& s, const tree_event& e,
       if (e.context == "child_terminated")
         ++s.child_terminations;
     }
+    void operator()(const presence_synced&) {
+      // the list lives in the connection: GET .../presence/TOPIC asks it
+    }
   };
   std::visit(folder{s, now}, e);
+}
+
+std::string presence_json(const std::string& topic,
+                          const std::vector<std::pair<std::string, protocol::presence>>& list) {
+  rapidjson::StringBuffer buf;
+  writer w{buf};
+  w.StartObject();
+  str(w, "topic", topic);
+  write_presence_list(w, list);
+  w.EndObject();
+  return buf.GetString();
 }
 
 std::string to_json(const std::string& name, const std::string& node,

@@ -75,4 +75,8 @@ std::string to_json(const std::string& name, const std::string& node,
 /// {"account":…, "type":…, …fields}.
 std::string event_json(const std::string& account, const tree_event& e);
 
+/// GET /accounts/A/presence/TOPIC: {"topic": T, "list": [{"key", "presence"}]}.
+std::string presence_json(const std::string& topic,
+                          const std::vector<std::pair<std::string, protocol::presence>>& list);
+
 } // namespace tether::daemon

@@ -55,7 +55,7 @@ std::optional<api_response> only_members(const object& o,
 
 route match_route(const std::string& method, const std::string& path) {
   auto want = [&](const char* m, route_kind k, std::string account = {}) {
-    return method == m ? route{k, std::move(account)} : route{route_kind::bad_method, {}};
+    return method == m ? route{k, std::move(account), {}} : route{route_kind::bad_method, {}, {}};
   };
   if (path == "/metrics")
     return want("GET", route_kind::metrics);
@@ -74,6 +74,12 @@ route match_route(const std::string& method, const std::string& path) {
   if (slash == std::string::npos)
     return want("GET", route_kind::get_account, name);
   auto action = rest.substr(slash + 1);
+  static const std::string presence = "presence/";
+  if (action.rfind(presence, 0) == 0 && action.size() > presence.size()) {
+    auto r = want("GET", route_kind::presence, name);
+    r.topic = action.substr(presence.size());
+    return r;
+  }
   static const std::pair<const char*, route_kind> actions[] = {
     {"push", route_kind::push},           {"join", route_kind::join},
     {"leave", route_kind::leave},         {"disconnect", route_kind::disconnect},

@@ -34,6 +34,7 @@ enum class route_kind {
   reconnect,     ///< POST /accounts/NAME/reconnect
   stop,          ///< POST /accounts/NAME/stop
   start,         ///< POST /accounts/NAME/start
+  presence,      ///< GET  /accounts/NAME/presence/TOPIC
   metrics,       ///< GET  /metrics
   reload,        ///< POST /reload (as SIGHUP)
   not_found,
@@ -43,6 +44,7 @@ enum class route_kind {
 struct route {
   route_kind kind = route_kind::not_found;
   std::string account;
+  std::string topic; ///< presence: the topic (it may hold '/')
 };
 
 route match_route(const std::string& method, const std::string& path);

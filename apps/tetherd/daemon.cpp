@@ -556,6 +556,16 @@ void handle_request(self_ptr self, api_request& req) {
           .then(reply_ok, reply_err);
       return;
     }
+    case route_kind::presence: {
+      if (entry.status.topics.count(r.topic) == 0)
+        return api.respond(id, error_response(404, "unknown_topic",
+                                              name + " has not joined " + r.topic));
+      self->request(*entry.endpoint, caf::infinite, presence_atom::value, r.topic)
+        .then([self, id, topic = r.topic](presence_list& list) {
+          self->state.opts.api->respond(id, ok_json(presence_json(topic, list.entries)));
+        }, reply_err);
+      return;
+    }
     case route_kind::disconnect:
       self->request(st.runtime, caf::infinite, disconnect_atom::value, name)
         .then(reply_ok, reply_err);

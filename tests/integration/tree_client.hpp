@@ -49,6 +49,24 @@ public:
     }
   }
 
+  /// Consumes lines until one starts with `prefix` and ends with `suffix`.
+  bool wait_for(const std::string& prefix, const std::string& suffix,
+                std::chrono::milliseconds limit = 10s) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      while (!lines_.empty()) {
+        auto line = std::move(lines_.front());
+        lines_.pop_front();
+        if (line.rfind(prefix, 0) == 0 && line.size() >= suffix.size()
+            && line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0)
+          return true;
+      }
+      if (cv_.wait_until(guard, deadline) == std::cv_status::timeout && lines_.empty())
+        return false;
+    }
+  }
+
   /// Every event seen so far that starts with `prefix`.
   size_t count(const std::string& prefix) {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -139,6 +157,16 @@ struct tree_client {
     (*self)->request(endpoint, 40s, push_atom::value, topic, event, payload, timeout)
       .receive([&](std::string& response) { out = std::move(response); },
                [&](caf::error& err) { out = std::move(err); });
+    return out;
+  }
+
+  /// `topic`'s presence list as the profile holds it now.
+  std::vector<std::pair<std::string, protocol::presence>>
+  presence(const connection_actor& endpoint, const std::string& topic) {
+    std::vector<std::pair<std::string, protocol::presence>> out;
+    (*self)->request(endpoint, 10s, presence_atom::value, topic)
+      .receive([&](presence_list& l) { out = std::move(l.entries); },
+               [&](caf::error& err) { FAIL("presence query failed: " << sys->render(err)); });
     return out;
   }
 

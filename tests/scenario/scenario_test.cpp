@@ -287,11 +287,6 @@ TEST_CASE("presence: the joiner gets presence_state, others get presence_diff, a
   auto qb = std::make_shared<event_queue>();
   auto a = c.start("a", config_for(peer), qa);
   c.join(a, "presence:lobby", R"({"user":"alice","meta":{"mood":"ok"}})");
-  if (!peer.is_phoenix()) {
-    // tether-hub has no Presence (docs/transport.md): no route for the topic
-    CHECK(qa->wait_for(R"(join_failed presence:lobby {"reason":"unmatched topic"})"));
-    return;
-  }
   REQUIRE(qa->wait_for("joined presence:lobby"));
   REQUIRE(qa->wait_for("message presence:lobby presence_state"));
   auto b = c.start("b", config_for(peer), qb);
@@ -520,4 +515,66 @@ TEST_CASE("binary pushes get binary replies", "[scenario][wire]") {
   CHECK(r.format == protocol::payload_format::binary);
   CHECK(r.reply_status == "ok");
   CHECK(r.payload == std::string("\x00\x01\xff", 3));
+}
+
+TEST_CASE("presence: every client's list converges through joins, a meta update, a second "
+          "connection of one user, a leave and a stopped client", "[scenario][presence]") {
+  // The peer's presence:* channel (Phoenix.Presence): join params name the
+  // user and its meta; the joiner gets presence_state, every member gets
+  // presence_diff. The tether-hub channel follows it.
+  peer_server peer;
+  tree_client c;
+  const std::string topic = "presence:lobby";
+  auto qa = std::make_shared<event_queue>();
+  auto qb = std::make_shared<event_queue>();
+  auto qx = std::make_shared<event_queue>();
+  auto a = c.start("a", config_for(peer), qa);
+  auto b = c.start("b", config_for(peer), qb);
+  auto metas_of = [&](const connection_actor& who, const std::string& key) {
+    for (auto& [k, p] : c.presence(who, topic))
+      if (k == key)
+        return p.metas;
+    return std::vector<protocol::presence_meta>{};
+  };
+
+  // Without a user the channel refuses the join.
+  c.join(b, "presence:nobody", R"({"meta":{}})");
+  CHECK(qb->wait_for(R"(join_failed presence:nobody {"reason":"user required"})"));
+
+  c.join(a, topic, R"({"user":"alice","meta":{"status":"here"}})");
+  REQUIRE(qa->wait_for("presence " + topic + " +alice", "[alice]"));
+  c.join(b, topic, R"({"user":"bob"})");
+  REQUIRE(qb->wait_for("presence " + topic, "[alice,bob]"));
+  REQUIRE(qa->wait_for("presence " + topic + " +bob", "[alice,bob]"));
+  REQUIRE(metas_of(b, "alice").size() == 1);
+  CHECK_THAT(metas_of(b, "alice")[0].json, Catch::Contains(R"("status":"here")"));
+
+  // A meta update is a leave of the old meta and a join of the new one.
+  CHECK(c.push(a, topic, "update_meta", R"({"status":"away"})"));
+  REQUIRE(qb->wait_for("presence " + topic + " +alice -alice", "[alice,bob]"));
+  auto metas = metas_of(b, "alice");
+  REQUIRE(metas.size() == 1);
+  CHECK_THAT(metas[0].json, Catch::Contains(R"("status":"away")"));
+  CHECK_THAT(metas[0].json, Catch::Contains("phx_ref_prev"));
+
+  // A second connection of alice: one key, two metas.
+  auto x = c.start("x", config_for(peer), qx);
+  c.join(x, topic, R"({"user":"alice","meta":{"status":"phone"}})");
+  REQUIRE(qx->wait_for("presence " + topic, "[alice,bob]"));
+  REQUIRE(qb->wait_for("presence " + topic + " +alice", "[alice,bob]"));
+  CHECK(metas_of(b, "alice").size() == 2);
+  CHECK(metas_of(x, "alice").size() == 2);
+
+  // bob leaves: the others see him go; his own list is gone with the topic.
+  (*c.self)->request(b, 10s, leave_atom::value, topic).receive([](caf::ok_atom) {}, [](caf::error&) {});
+  REQUIRE(qa->wait_for("presence " + topic + " -bob", "[alice]"));
+  REQUIRE(qx->wait_for("presence " + topic + " -bob", "[alice]"));
+  CHECK(c.presence(b, topic).empty());
+
+  // x's tree stops: its socket closes, and alice keeps one meta.
+  (*c.self)->request(c.runtime, 10s, stop_atom::value, std::string{"x"})
+    .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  REQUIRE(qa->wait_for("presence " + topic + " -alice", "[alice]"));
+  REQUIRE(metas_of(a, "alice").size() == 1);
+  CHECK_THAT(metas_of(a, "alice")[0].json, Catch::Contains(R"("status":"away")"));
 }
