@@ -242,6 +242,13 @@ struct presence_synced {
   std::vector<std::pair<std::string, protocol::presence>> list;
 };
 
+/// For logs (caf::deep_to_string): the name and the topic; the lists are
+/// the consumer's to render (tetherd's event stream writes them whole).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_synced& x) {
+  return f(caf::meta::type_name("presence_synced"), x.topic);
+}
+
 /// Every event a tree tells its consumer, as one message.
 using event = std::variant<connected, topic_joined, join_failed, topic_left, message_received,
                            channel_errored, channel_closed, disconnected,

@@ -41,6 +41,7 @@ const char* usage =
   "  reconnect ACCOUNT                 connect again now\n"
   "  disconnect ACCOUNT                close the socket, no retries\n"
   "  stop ACCOUNT | start ACCOUNT      take the account's tree down / build it again\n"
+  "  presence ACCOUNT TOPIC [--json]   who is on a topic: each key with its metas\n"
   "  reload                            read the config again (as SIGHUP)\n"
   "  events [--account A] [--topic T] [--json]\n"
   "                                    follow the event stream\n"
@@ -330,6 +331,30 @@ int events(const ctl::api_client& api, const command_line& c) {
   return exit_unreachable;
 }
 
+/// GET .../presence/TOPIC: one line per key, "KEY  N  META META…" (or the
+/// JSON with --json).
+int presence(const ctl::api_client& api, const command_line& c) {
+  std::string why;
+  auto a = api.request("GET", "/accounts/" + path_segment(c.words[1]) + "/presence/"
+                                + path_segment(c.words[2]), "", why);
+  if (!a || a->status != 200 || c.json)
+    return answered(a, why, true);
+  rapidjson::Document d;
+  d.Parse(a->body.c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("list") || !d["list"].IsArray())
+    return answered(a, why, true);
+  for (auto& e : d["list"].GetArray()) {
+    if (!e.IsObject() || !e.HasMember("key") || !e.HasMember("presence"))
+      continue;
+    auto& metas = e["presence"]["metas"];
+    std::string line = text_of(e["key"]) + "  " + std::to_string(metas.Size());
+    for (auto& m : metas.GetArray())
+      line += "  " + text_of(m);
+    std::printf("%s\n", line.c_str());
+  }
+  return exit_ok;
+}
+
 int check(const command_line& c) {
   auto loaded = daemon::load_config(c.config);
   if (auto* err = std::get_if<daemon::config_error>(&loaded)) {
@@ -362,6 +387,10 @@ int main(int argc, char** argv) {
   if (cmd == "status") {
     need(c, 1, 2, "status [ACCOUNT] [--json]");
     return status(client_of(c), c);
+  }
+  if (cmd == "presence") {
+    need(c, 3, 3, "presence ACCOUNT TOPIC [--json]");
+    return presence(client_of(c), c);
   }
   if (cmd == "events") {
     need(c, 1, 1, "events [--account A] [--topic T] [--json]");

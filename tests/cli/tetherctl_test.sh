@@ -101,6 +101,16 @@ run unknown_stream events --account nobody
 expect_rc unknown_stream 1
 expect_in unknown_stream err "404 unknown_account"
 
+# presence: alice joins presence:lobby as "al"; the list names her
+run pjoin join alice presence:lobby '{"user":"al","meta":{"m":1}}'
+expect_rc pjoin 0
+until_out presence 'al  1  {"phx_ref"' presence alice presence:lobby
+run presence_json presence alice presence:lobby --json
+expect_in presence_json out '"list":[{"key":"al"'
+run presence_unknown presence alice presence:none
+expect_rc presence_unknown 1
+expect_in presence_unknown err "404 unknown_topic"
+
 run leave leave alice room:b
 expect_rc leave 0
 until_out left '"room:a":"joined"}' status alice --json

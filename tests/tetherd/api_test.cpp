@@ -27,6 +27,13 @@ TEST_CASE("routes name the account and the action, and refuse the wrong method",
   CHECK(match_route("POST", "/accounts/alice/explode").kind == route_kind::not_found);
   CHECK(match_route("GET", "/accounts//push").kind == route_kind::not_found);
   CHECK(match_route("GET", "/").kind == route_kind::not_found);
+  // the topic is the rest of the path, '/' and ':' included
+  auto p = match_route("GET", "/accounts/alice/presence/presence:a/b");
+  CHECK(p.kind == route_kind::presence);
+  CHECK(p.account == "alice");
+  CHECK(p.topic == "presence:a/b");
+  CHECK(match_route("POST", "/accounts/alice/presence/x").kind == route_kind::bad_method);
+  CHECK(match_route("GET", "/accounts/alice/presence/").kind == route_kind::not_found);
 }
 
 TEST_CASE("a push body must name topic and event; payload is an object; "

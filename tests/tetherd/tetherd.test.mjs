@@ -211,6 +211,45 @@ test('the event stream sends NDJSON lines, filtered by account', async () => {
   });
 });
 
+test('presence: GET .../presence/TOPIC lists who is there, and presence_synced is on the event stream', async () => {
+  await withSetup(async ({ hub, daemon }) => {
+    const d = await daemon(config(hub.url, [{ name: 'alice' }, { name: 'bob' }])).start();
+    const ws = new WebSocket(`ws://127.0.0.1:${d.port}/events?account=alice`,
+                             { headers: { authorization: `Bearer ${TOKEN}` } });
+    const lines = [];
+    ws.on('message', (m) => lines.push(...m.toString().trim().split('\n').map((l) => JSON.parse(l))));
+    await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+    const topic = 'presence:lobby';
+    for (const name of ['alice', 'bob'])
+      assert.equal((await d.api('POST', `/accounts/${name}/join`,
+                                { topic, params: { user: name, meta: { n: name.length } } })).status, 200);
+    const path = `/accounts/alice/presence/${topic}`;
+    const end = Date.now() + 5000;
+    let got;
+    do { // alice's list fills as the diffs come
+      got = await d.api('GET', path);
+      if (got.status === 200 && got.json.list.length === 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    } while (Date.now() < end);
+    assert.equal(got.status, 200);
+    assert.equal(got.json.topic, topic);
+    assert.deepEqual(got.json.list.map((e) => e.key), ['alice', 'bob']);
+    assert.equal(got.json.list[1].presence.metas[0].n, 3);
+    assert.ok(got.json.list[1].presence.metas[0].phx_ref);
+    // The stream told each change, with the whole list.
+    const synced = lines.filter((l) => l.type === 'presence_synced');
+    assert.ok(synced.length >= 2, JSON.stringify(lines));
+    assert.deepEqual(synced.at(-1).list.map((e) => e.key), ['alice', 'bob']);
+    assert.ok(synced.some((l) => l.joins.some((j) => j.key === 'bob' && j.before === null)));
+    // A topic the account has not joined is named, not answered with [].
+    const unknown = await d.api('GET', '/accounts/alice/presence/presence:other');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json.error, 'unknown_topic');
+    ws.close();
+    await d.stop();
+  });
+});
+
 test('a bad config is refused with file:line and the key, and nothing starts', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tetherd-'));
   try {
