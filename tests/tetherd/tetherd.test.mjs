@@ -60,6 +60,15 @@ class Daemon {
     }
     throw new Error(`account ${name} never matched; last: ${JSON.stringify(last)}\n${this.log}`);
   }
+  /** Opens the event stream for `account`; `lines` fills as events come. */
+  async events(account) {
+    const ws = new WebSocket(`ws://127.0.0.1:${this.port}/events?account=${account}`,
+                             { headers: { authorization: `Bearer ${TOKEN}` } });
+    const lines = [];
+    ws.on('message', (m) => lines.push(...m.toString().trim().split('\n').map((l) => JSON.parse(l))));
+    await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+    return { ws, lines };
+  }
   stop(signal = 'SIGTERM') {
     if (this.proc.exitCode === null) this.proc.kill(signal);
     return this.exited;
@@ -191,11 +200,7 @@ test('metrics parse as Prometheus text and count states, pushes and heartbeats',
 test('the event stream sends NDJSON lines, filtered by account', async () => {
   await withSetup(async ({ hub, daemon }) => {
     const d = await daemon(config(hub.url, [{ name: 'alice' }, { name: 'bob' }])).start();
-    const ws = new WebSocket(`ws://127.0.0.1:${d.port}/events?account=alice`,
-                             { headers: { authorization: `Bearer ${TOKEN}` } });
-    const lines = [];
-    ws.on('message', (m) => lines.push(...m.toString().trim().split('\n').map((l) => JSON.parse(l))));
-    await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+    const { ws, lines } = await d.events('alice');
     for (const name of ['alice', 'bob'])
       assert.equal((await d.api('POST', `/accounts/${name}/join`, { topic: 'room:s' })).status, 200);
     await d.until('bob', (a) => a.topics['room:s'] === 'joined');
@@ -214,11 +219,7 @@ test('the event stream sends NDJSON lines, filtered by account', async () => {
 test('presence: GET .../presence/TOPIC lists who is there, and presence_synced is on the event stream', async () => {
   await withSetup(async ({ hub, daemon }) => {
     const d = await daemon(config(hub.url, [{ name: 'alice' }, { name: 'bob' }])).start();
-    const ws = new WebSocket(`ws://127.0.0.1:${d.port}/events?account=alice`,
-                             { headers: { authorization: `Bearer ${TOKEN}` } });
-    const lines = [];
-    ws.on('message', (m) => lines.push(...m.toString().trim().split('\n').map((l) => JSON.parse(l))));
-    await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+    const { ws, lines } = await d.events('alice');
     const topic = 'presence:lobby';
     for (const name of ['alice', 'bob'])
       assert.equal((await d.api('POST', `/accounts/${name}/join`,
