@@ -57,9 +57,28 @@ void want_heartbeat(self_ptr self) {
 
 // -- joining --------------------------------------------------------------------
 
+void schedule_rejoin(self_ptr self, const std::string& topic);
+
 void send_join(self_ptr self, const std::string& name) {
   auto& st = self->state;
-  auto params = st.topics[name].params;
+  auto& topic = st.topics[name];
+  if (topic.read_params) { // read now, as phoenix.js calls its params function
+    std::string fresh;
+    try {
+      fresh = topic.read_params();
+    } catch (...) { // the embedder's reader failed: this attempt fails, not the tree
+      fresh.clear();
+    }
+    if (protocol::check_json(fresh, protocol::default_max_json_depth) || fresh.empty()
+        || fresh.front() != '{') {
+      topic.refused = true;
+      emit(self, join_failed{name, R"({"reason":"invalid_params"})"});
+      schedule_rejoin(self, name);
+      return;
+    }
+    topic.params = std::move(fresh);
+  }
+  auto params = topic.params;
   auto socket = st.current;
   send_control(
     self,
@@ -498,12 +517,14 @@ void lease_lapsed(self_ptr self) {
 
 // -- the public interface -----------------------------------------------------------
 
-caf::result<caf::ok_atom> join(self_ptr self, std::string& topic, std::string& params) {
+caf::result<caf::ok_atom> join(self_ptr self, std::string& topic, std::string& params,
+                               std::function<std::string()> reader = {}) {
   if (protocol::check_json(params, protocol::default_max_json_depth))
     return make_error(push_errc::invalid_payload);
   auto& st = self->state;
   auto& t = st.topics[topic];
   t.params = std::move(params);
+  t.read_params = std::move(reader);
   if (st.cfg.offline) { // sandbox: every join succeeds at once
     t.joined = true;
     emit(self, topic_joined{topic, "{}"});
@@ -562,6 +583,10 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
   return {
     [self](join_atom, std::string& topic, std::string& params) {
       return join(self, topic, params);
+    },
+    [self](join_atom, std::string& topic, join_params_reader& reader) {
+      std::string none = "{}";
+      return join(self, topic, none, std::move(reader.read));
     },
     [self](leave_atom, std::string& topic) { return leave(self, topic); },
     [self](push_atom, std::string& topic, std::string& event, std::string& payload,

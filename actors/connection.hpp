@@ -70,6 +70,15 @@ typename Inspector::result_type inspect(Inspector& f, idempotency_key& x) {
   return f(caf::meta::type_name("idempotency_key"), x.value);
 }
 
+/// Join params read before every join and rejoin of a topic, as phoenix.js
+/// takes a params function: `read` answers a JSON object's text. It runs
+/// on the connection's actor, so it must be quick (a small file, a token
+/// cache). A read that is not a JSON object fails that join attempt
+/// (join_failed {"reason":"invalid_params"}); the next rejoin reads again.
+struct join_params_reader {
+  std::function<std::string()> read;
+};
+
 /// A topic's presences, in phoenix.js's listing order.
 struct presence_list {
   std::vector<std::pair<std::string, protocol::presence>> entries;
@@ -79,6 +88,8 @@ using connection_actor = caf::typed_actor<
   // Join `topic` with `params` (JSON) now and after every reconnect; the
   // outcome arrives as topic_joined / join_failed.
   caf::replies_to<join_atom, std::string, std::string>::with<caf::ok_atom>,
+  // The same, with params read before every join and rejoin.
+  caf::replies_to<join_atom, std::string, join_params_reader>::with<caf::ok_atom>,
   caf::replies_to<leave_atom, std::string>::with<caf::ok_atom>,
   // Ack-on-send: the server's ok response, or a push_errc error.
   caf::replies_to<push_atom, std::string, std::string, std::string,
@@ -101,3 +112,4 @@ using connection_actor = caf::typed_actor<
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::connection_config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::presence_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::join_params_reader)

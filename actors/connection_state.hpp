@@ -65,7 +65,9 @@ connection_impl spawn_connection(caf::actor_system& sys, connection_config cfg,
                                  connection_links links);
 
 struct topic_state {
-  std::string params = "{}";
+  std::string params = "{}"; ///< the params of the last join sent
+  /// Reads the params before each join (join_params_reader); empty: `params`.
+  std::function<std::string()> read_params;
   /// The ref of the join in flight or in force; none while the topic waits
   /// for a socket or a rejoin (a frame carrying an older one is stale).
   std::optional<std::string> join_ref;

@@ -24,6 +24,8 @@ struct endpoint_state {
 
   connection_actor connection; ///< invalid between a crash and the restart
   std::map<std::string, std::string> topics; ///< topic -> join params
+  /// Topics whose params are read before every join (join_params_reader).
+  std::map<std::string, std::function<std::string()>> readers;
   bool disconnected = false;
   /// The profile's lease as last told (runtime with a lease registry):
   /// passed to each connection as it attaches.
@@ -94,9 +96,15 @@ void attach(self_ptr self, connection_actor conn) {
                    *st.lease_until);
   if (st.disconnected)
     caf::anon_send(st.connection, disconnect_atom::value);
-  for (auto& [topic, params] : st.topics)
-    self->request(st.connection, caf::infinite, join_atom::value, topic, params)
-      .then([](caf::ok_atom) {}, [](caf::error&) {});
+  for (auto& [topic, params] : st.topics) {
+    if (auto r = st.readers.find(topic); r != st.readers.end())
+      self->request(st.connection, caf::infinite, join_atom::value, topic,
+                    join_params_reader{r->second})
+        .then([](caf::ok_atom) {}, [](caf::error&) {});
+    else
+      self->request(st.connection, caf::infinite, join_atom::value, topic, params)
+        .then([](caf::ok_atom) {}, [](caf::error&) {});
+  }
   auto waiting = std::move(st.waiting);
   st.abandon.clear();
   for (auto& f : waiting)
@@ -118,6 +126,7 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, endpoint_config cfg) {
         if (protocol::check_json(params, protocol::default_max_json_depth))
           return make_error(push_errc::invalid_payload);
         auto& st = self->state;
+        st.readers.erase(topic);
         auto& known = st.topics[topic];
         if (known != params) {
           known = params;
@@ -128,8 +137,27 @@ endpoint_actor spawn_endpoint(caf::actor_system& sys, endpoint_config cfg) {
         return self->delegate(st.connection, join_atom::value, std::move(topic),
                               std::move(params));
       },
+      [self](join_atom, std::string& topic,
+             join_params_reader& reader) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (!reader.read)
+          return make_error(push_errc::invalid_payload);
+        st.readers[topic] = reader.read;
+        // Stored as "{}": what a reader answers may be a secret, and it is
+        // read again at every join anyway (the embedder joins it again with
+        // its reader after a restart of the process).
+        if (st.topics.count(topic) == 0 || st.topics[topic] != "{}") {
+          st.topics[topic] = "{}";
+          persist_topics(self);
+        }
+        if (!st.connection)
+          return caf::ok_atom::value; // the next connection joins it
+        return self->delegate(st.connection, join_atom::value, std::move(topic),
+                              std::move(reader));
+      },
       [self](leave_atom, std::string& topic) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
+        st.readers.erase(topic);
         if (st.topics.erase(topic) > 0)
           persist_topics(self);
         if (!st.connection)

@@ -285,14 +285,21 @@ account_config read_account(const toml::table& t, size_t index, const std::strin
         continue;
       }
       if (!item.is_table())
-        r.fail(item, "topics", "each topic is a string or { topic = \"…\", params = { … } }");
+        r.fail(item, "topics",
+               "each topic is a string or { topic = \"…\", params = { … } | params_file = \"…\" }");
       table_reader tr{*item.as_table(), prefix + ".topics", file, line_of(item)};
       auto topic = tr.string("topic");
       if (!topic)
         tr.missing("topic");
       auto* params = tr.table("params");
+      auto params_file = tr.string("params_file");
+      if (params && params_file)
+        tr.fail(*item.as_table()->get("params_file"), "params_file",
+                "give params or params_file, not both");
       tr.finish();
       a.topics[*topic] = params ? to_json(*params) : "{}";
+      if (params_file)
+        a.topic_params_files[*topic] = resolve(base, *params_file);
     }
   }
   a.timing = read_timing(r);
@@ -562,7 +569,30 @@ std::optional<config_error> check_resources(const daemon_config& cfg, const std:
       return config_error{file, a.line, "account[" + std::to_string(i + 1) + "].params_file",
                           err->to_string()};
   }
+  for (size_t i = 0; i < cfg.accounts.size(); ++i)
+    for (auto& [topic, path] : cfg.accounts[i].topic_params_files) {
+      auto params = load_join_params_file(path);
+      if (auto* err = std::get_if<config_error>(&params))
+        return config_error{file, cfg.accounts[i].line,
+                            "account[" + std::to_string(i + 1) + "].topics[" + topic
+                              + "].params_file",
+                            err->to_string()};
+    }
   return std::nullopt;
+}
+
+std::variant<std::string, config_error> load_join_params_file(const std::filesystem::path& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return config_error{path.string(), 0, "", "cannot read the params file"};
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return to_json(toml::parse(text.str(), path.string()));
+  } catch (const toml::parse_error& e) {
+    return config_error{path.string(), static_cast<int>(e.source().begin.line), "",
+                        std::string{e.description()}};
+  }
 }
 
 std::variant<std::vector<std::pair<std::string, std::string>>, config_error>

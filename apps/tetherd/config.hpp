@@ -40,6 +40,9 @@ struct account_config {
   std::vector<std::pair<std::string, std::string>> params;
   std::optional<std::filesystem::path> params_file;
   std::map<std::string, std::string> topics; ///< topic -> join params (JSON)
+  /// Topics whose join params are read from a file (a TOML table) before
+  /// every join and rejoin, as phoenix.js calls a params function.
+  std::map<std::string, std::filesystem::path> topic_params_files;
   timing_settings timing;
   bool offline = false;  ///< the connection tree's sandbox: nothing leaves
   bool verify_tls = true;
@@ -116,6 +119,9 @@ std::optional<config_error> check_resources(const daemon_config& cfg, const std:
 std::variant<daemon_config, config_error>
 parse_config(std::string_view text, const std::string& file_name,
              const std::filesystem::path& base);
+
+/// Reads a topic's params_file: a TOML table, as a JSON object's text.
+std::variant<std::string, config_error> load_join_params_file(const std::filesystem::path& path);
 
 /// Reads a params_file: a TOML table of string values.
 std::variant<std::vector<std::pair<std::string, std::string>>, config_error>

@@ -101,6 +101,25 @@ std::function<protocol::query_params()> params_source(const account_config& a,
   return {};
 }
 
+/// A topic's join params, read from its file before every join and rejoin.
+/// A file that cannot be read then (a rotation half done) gives the params
+/// read last, and says so; never a join with half a file.
+std::function<std::string()> join_params_source(std::filesystem::path path, std::string account,
+                                                std::string topic, std::shared_ptr<logger> log) {
+  auto last_good = std::make_shared<std::optional<std::string>>();
+  return [path, account, topic, log, last_good] {
+    auto loaded = load_join_params_file(path);
+    if (auto* err = std::get_if<config_error>(&loaded)) {
+      log->warn(*last_good ? "join params file unreadable; joining with the params read last"
+                           : "join params file unreadable; joining with no params",
+                {{"account", account}, {"topic", topic}, {"error", err->to_string()}});
+      return last_good->value_or("{}");
+    }
+    *last_good = std::get<std::string>(loaded);
+    return **last_good;
+  };
+}
+
 /// Keeps the account's credentials in the store, beside its topics.
 void store_params(self_ptr self, const account_config& a,
                   const std::function<protocol::query_params()>& params) {
@@ -154,9 +173,17 @@ void start_account(self_ptr self, const std::string& name,
         i->second.status.holder.clear();
         if (self->state.opts.registry)
           ++self->state.counters.claims;
-        for (auto& [topic, params] : i->second.cfg.topics)
-          self->request(endpoint, caf::infinite, join_atom::value, topic, params)
-            .then([](caf::ok_atom) {}, [](caf::error&) {});
+        for (auto& [topic, params] : i->second.cfg.topics) {
+          auto file = i->second.cfg.topic_params_files.find(topic);
+          if (file != i->second.cfg.topic_params_files.end())
+            self->request(endpoint, caf::infinite, join_atom::value, topic,
+                          join_params_reader{join_params_source(
+                            file->second, name, topic, self->state.opts.log)})
+              .then([](caf::ok_atom) {}, [](caf::error&) {});
+          else
+            self->request(endpoint, caf::infinite, join_atom::value, topic, params)
+              .then([](caf::ok_atom) {}, [](caf::error&) {});
+        }
         if (done)
           done(caf::none);
         run_waiting(i->second);

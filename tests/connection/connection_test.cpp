@@ -790,3 +790,47 @@ TEST_CASE("a requested leave is told as topic_left, apart from a channel the ser
   REQUIRE(f.t.request<caf::ok_atom>(f.conn, leave_atom::value, std::string{"room:zz"}));
   CHECK(f.log->count("left room:zz") == 0);
 }
+
+TEST_CASE("join params given as a reader are read before every join and rejoin, and a "
+          "read that is not an object fails that attempt only", "[connection]") {
+  // phoenix.js evaluates a channel's params function at each join; so does
+  // tether with join_params_reader (a rotated token reaches the rejoin).
+  tree f;
+  auto reads = std::make_shared<int>(0);
+  auto answer = std::make_shared<std::string>(R"({"token":"t1"})");
+  auto reader = join_params_reader{[reads, answer] {
+    ++*reads;
+    return *answer;
+  }};
+  REQUIRE(f.t.request<caf::ok_atom>(f.conn, join_atom::value, std::string{"room:a"}, reader));
+  auto id = f.peer.latest();
+  f.peer.open(id);
+  CHECK(f.peer.take_sent() == lines{R"(["1","1","room:a","phx_join",{"token":"t1"}])"});
+  f.peer.say(id, reply("1", "1", "room:a", "ok"));
+  // The channel crashes; by the rejoin the token has rotated.
+  *answer = R"({"token":"t2"})";
+  f.peer.say(id, R"(["1","1","room:a","phx_error",{}])");
+  f.t.advance(1s);
+  CHECK(f.peer.take_sent() == lines{R"(["2","2","room:a","phx_join",{"token":"t2"}])"});
+  f.peer.say(id, reply("2", "2", "room:a", "ok"));
+  // A new socket: read again.
+  *answer = R"({"token":"t3"})";
+  f.peer.close(id, 1000);
+  f.t.advance(10s);
+  auto fresh = f.peer.latest();
+  REQUIRE(fresh != id);
+  f.peer.open(fresh);
+  CHECK(f.peer.sent_on(fresh) == lines{R"(["3","3","room:a","phx_join",{"token":"t3"}])"});
+  f.peer.say(fresh, reply("3", "3", "room:a", "ok"));
+  CHECK(*reads == 3);
+  // A bad read fails that attempt (told, not sent); the next rejoin reads again.
+  *answer = "not json";
+  f.peer.say(fresh, R"(["3","3","room:a","phx_error",{}])");
+  f.t.advance(1s);
+  CHECK(f.log->lines.back() == R"(join_failed room:a {"reason":"invalid_params"})");
+  *answer = R"({"token":"t4"})";
+  f.t.advance(2s);
+  auto sent = f.peer.sent_on(fresh);
+  REQUIRE(!sent.empty());
+  CHECK(sent.back() == R"(["4","4","room:a","phx_join",{"token":"t4"}])");
+}

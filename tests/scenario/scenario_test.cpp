@@ -578,3 +578,24 @@ TEST_CASE("presence: every client's list converges through joins, a meta update,
   REQUIRE(metas_of(a, "alice").size() == 1);
   CHECK_THAT(metas_of(a, "alice")[0].json, Catch::Contains(R"("status":"away")"));
 }
+
+TEST_CASE("join params from a reader are read again for the rejoin after a channel crash",
+          "[scenario][presence]") {
+  // The server sees the params: the presence channel tracks the join's
+  // user, so the rejoin's key shows what was read for it.
+  peer_server peer;
+  tree_client c;
+  const std::string topic = "presence:params";
+  auto q = std::make_shared<event_queue>();
+  auto a = c.start("a", config_for(peer), q);
+  auto user = std::make_shared<std::string>("first");
+  auto reader = join_params_reader{[user] { return R"({"user":")" + *user + R"("})"; }};
+  (*c.self)->request(a, 10s, join_atom::value, topic, reader)
+    .receive([](caf::ok_atom) {}, [&](caf::error& err) { FAIL(c.sys->render(err)); });
+  REQUIRE(q->wait_for("presence " + topic, "[first]"));
+  *user = "second";
+  // The presence channel has no clause for "boom": it raises, phx_error.
+  CHECK_FALSE(c.push(a, topic, "boom", "{}", 300ms));
+  REQUIRE(q->wait_for("errored " + topic));
+  REQUIRE(q->wait_for("presence " + topic, "[second]"));
+}

@@ -251,6 +251,34 @@ test('presence: GET .../presence/TOPIC lists who is there, and presence_synced i
   });
 });
 
+test('a topic\'s params_file is read before every join: the rejoin after a channel crash '
+  + 'joins with the file as it is then', async () => {
+  await withSetup(async ({ dir, hub, daemon }) => {
+    const file = join(dir, 'lobby.toml');
+    writeFileSync(file, 'user = "first"\n[meta]\nn = 1\n');
+    const topic = 'presence:lobby';
+    const d = await daemon(config(hub.url, [{ name: 'alice',
+      more: `topics = [{ topic = "${topic}", params_file = "${file}" }]` }])).start();
+    const keys = async (want) => { // the presence list names who joined
+      const end = Date.now() + 5000;
+      let got;
+      do {
+        got = await d.api('GET', `/accounts/alice/presence/${topic}`);
+        if (got.status === 200 && JSON.stringify(got.json.list.map((e) => e.key)) === want) return got;
+        await new Promise((r) => setTimeout(r, 20));
+      } while (Date.now() < end);
+      assert.fail(`presence never was ${want}: ${JSON.stringify(got.json)}\n${d.log}`);
+    };
+    const first = await keys('["first"]');
+    assert.equal(first.json.list[0].presence.metas[0].n, 1);
+    writeFileSync(file, 'user = "second"\n');
+    // An event the presence channel has no clause for crashes it; the rejoin reads the file.
+    await d.api('POST', '/accounts/alice/push', { topic, event: 'boom', timeout_ms: 200 });
+    await keys('["second"]');
+    assert.equal((await d.stop()).code, 0);
+  });
+});
+
 test('a bad config is refused with file:line and the key, and nothing starts', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tetherd-'));
   try {
