@@ -37,7 +37,7 @@ void send_control(self_ptr self, MakeFrame make, Bind bind) {
       auto& st = self->state;
       if (socket != st.current || !st.open)
         return; // the socket went: the join is redone on the next one
-      auto bytes = make(st.codec, ref);
+      auto bytes = make(*st.codec, ref);
       if (!bytes)
         return;
       bind(ref);
@@ -133,7 +133,8 @@ void connect(self_ptr self) {
     return;
   }
   auto params = st.cfg.connect_params ? st.cfg.connect_params() : protocol::query_params{};
-  params.emplace_back("vsn", std::string{protocol::v2_vsn});
+  if (!st.wire.in_url) // the URL names none: V2, as phoenix.js asks
+    params.emplace_back("vsn", std::string{protocol::v2_vsn});
   auto opts = st.cfg.socket;
   opts.url = protocol::with_query(st.cfg.url, params);
   st.opening = true;
@@ -394,7 +395,7 @@ void on_received(self_ptr self, socket_received& msg) {
   auto& st = self->state;
   if (msg.id != st.current)
     return; // from a superseded socket
-  auto decoded = st.codec.decode(msg.bytes, msg.kind);
+  auto decoded = st.codec->decode(msg.bytes, msg.kind);
   if (!decoded) { // a bad frame is dropped, and told; it never crashes the connection
     drop_frame(self, "undecodable", std::string{protocol::to_string(decoded.error())});
     return;
@@ -568,6 +569,9 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
   st.backoff = protocol::backoff{cfg.backoff};
   st.cfg = std::move(cfg);
   st.links = std::move(links);
+  // The runtime refused a vsn tether does not speak before this started.
+  st.wire = protocol::wire_version_of(st.cfg.url).value_or(protocol::wire_choice{});
+  st.codec = protocol::make_codec(st.wire.version);
   self->set_down_handler([self](caf::down_msg& dm) { on_sender_down(self, dm); });
   // A crash reaches the consumer as an event, never as an exit signal.
   self->attach_functor([consumer = st.links.consumer, &sys = self->system()](

@@ -92,7 +92,7 @@ void start_sender(self_ptr self, const std::string& topic) {
   if (slot.starting || !st.sender_sup)
     return; // started once the sender supervisor attaches
   slot.starting = true;
-  sender_config cfg{st.links.transport, st.cfg.sender_idle};
+  sender_config cfg{st.links.transport, st.cfg.sender_idle, st.wire.version};
   self
     ->request(st.links.registry, caf::infinite, sup::find_or_start_atom::value, topic,
               st.sender_sup, sender_spec(topic, cfg))

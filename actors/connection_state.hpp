@@ -22,6 +22,7 @@
 #include "protocol/ack_table.hpp"
 #include "protocol/phoenix_json.hpp"
 #include "protocol/random_bits.hpp"
+#include "protocol/wire_version.hpp"
 #include "supervision/registry.hpp"
 
 namespace tether::detail {
@@ -97,7 +98,9 @@ struct sender_slot {
 struct connection_state {
   connection_config cfg;
   connection_links links;
-  protocol::phoenix_json_codec codec;
+  /// V2 or V1, as the URL's vsn asks (protocol/wire_version.hpp).
+  std::unique_ptr<protocol::codec> codec;
+  protocol::wire_choice wire;
 
   // Later siblings, known once they attach.
   liveness_actor liveness;

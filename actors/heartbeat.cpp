@@ -21,7 +21,7 @@ struct heartbeat_state {
   ref_counter_actor refs;
   transport_actor transport;
   liveness_actor liveness;
-  protocol::phoenix_json_codec codec;
+  std::unique_ptr<protocol::codec> codec;
   socket_id socket = 0; ///< 0 while stopped
   uint64_t run = 0;     ///< bumped on every start and stop: older ticks are void
   std::optional<protocol::time_point> last_activity;
@@ -52,7 +52,7 @@ void tick(self_ptr self, uint64_t run) {
       auto& st = self->state;
       if (run != st.run)
         return; // stopped meanwhile: this tick never goes out
-      auto bytes = st.codec.encode_heartbeat(ref);
+      auto bytes = st.codec->encode_heartbeat(ref);
       if (!bytes)
         return;
       // Liveness hears of the ping first: the pong cannot arrive before it.
@@ -76,10 +76,11 @@ void tick(self_ptr self, uint64_t run) {
 
 heartbeat_actor spawn_heartbeat(caf::actor_system& sys, protocol::heartbeat_config cfg,
                                 ref_counter_actor refs, transport_actor transport,
-                                liveness_actor liveness) {
+                                liveness_actor liveness, protocol::wire_version version) {
   auto impl = sys.spawn([=](self_ptr self) -> heartbeat_impl::behavior_type {
     auto& st = self->state;
     st.cfg = cfg;
+    st.codec = protocol::make_codec(version);
     st.refs = refs;
     st.transport = transport;
     st.liveness = liveness;

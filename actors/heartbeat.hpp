@@ -10,10 +10,13 @@
 #include "actors/tree_interfaces.hpp"
 #include "protocol/liveness.hpp"
 
+#include "protocol/wire_version.hpp"
+
 namespace tether::detail {
 
 heartbeat_actor spawn_heartbeat(caf::actor_system& sys, protocol::heartbeat_config cfg,
                                 ref_counter_actor refs, transport_actor transport,
-                                liveness_actor liveness);
+                                liveness_actor liveness,
+                                protocol::wire_version version = protocol::wire_version::v2);
 
 } // namespace tether::detail

@@ -85,8 +85,10 @@ sup::child_spec profile_tree_spec(profile_config cfg, transport_actor transport,
                 }),
     sup::worker("heartbeat",
                 [ctx](caf::actor_system& sys) {
+                  auto wire = protocol::wire_version_of(ctx->cfg.connection.url)
+                                .value_or(protocol::wire_choice{});
                   auto hb = spawn_heartbeat(sys, ctx->cfg.connection.heartbeat, ctx->refs,
-                                            ctx->transport, ctx->liveness);
+                                            ctx->transport, ctx->liveness, wire.version);
                   caf::anon_send(ctx->connection, attach_atom::value, hb);
                   return started(hb);
                 }),

@@ -16,6 +16,7 @@
 #include "actors/profile_tree.hpp"
 #include "actors/system_watch.hpp"
 #include "protocol/url.hpp"
+#include "protocol/wire_version.hpp"
 #include "supervision/errors.hpp"
 
 namespace tether {
@@ -71,6 +72,10 @@ caf::error check_config(const profile_config& cfg) {
   if (!cfg.connection.offline && !protocol::parse_ws_url(cfg.connection.url))
     return make_error(runtime_errc::invalid_config,
                       caf::make_message("not a ws:// or wss:// URL: " + cfg.connection.url));
+  if (!protocol::wire_version_of(cfg.connection.url))
+    return make_error(runtime_errc::invalid_config,
+                      caf::make_message("a vsn tether does not speak (1.0.0 or 2.0.0): "
+                                        + cfg.connection.url));
   return {};
 }
 

@@ -24,7 +24,7 @@ struct pending_push {
 
 struct sender_state {
   sender_config cfg;
-  protocol::phoenix_json_codec codec;
+  std::unique_ptr<protocol::codec> codec;
   /// Pushes in arrival order; the head is the one being sent.
   std::list<pending_push> queue;
   /// The last push's arrival. The idle timer is not re-armed per push (each
@@ -69,7 +69,7 @@ void finish_head(self_ptr self, caf::error outcome) {
 void send_head(self_ptr self) {
   auto& st = self->state;
   auto& head = st.queue.front();
-  auto bytes = st.codec.encode(head.frame);
+  auto bytes = st.codec->encode(head.frame);
   if (!bytes) {
     finish_head(self, make_error(push_errc::invalid_payload));
     return;
@@ -82,6 +82,7 @@ void send_head(self_ptr self) {
 
 sender_impl::behavior_type sender_behavior(self_ptr self, sender_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.codec = protocol::make_codec(self->state.cfg.version);
   note_work(self);
   return {
     [self](deliver_atom, socket_id socket, std::string& join_ref, std::string& ref,

@@ -9,6 +9,7 @@
 // sender_crashed). After `idle_after` without work it stops normally.
 
 #include "actors/tree_interfaces.hpp"
+#include "protocol/wire_version.hpp"
 #include "supervision/child_spec.hpp"
 
 namespace tether::detail {
@@ -16,6 +17,7 @@ namespace tether::detail {
 struct sender_config {
   transport_actor transport;
   caf::timespan idle_after{std::chrono::seconds{60}};
+  protocol::wire_version version = protocol::wire_version::v2;
 };
 
 /// The child spec the connection hands to find-or-start for `topic`.

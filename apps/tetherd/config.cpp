@@ -6,6 +6,7 @@
 #include "apps/common/listen_address.hpp"
 #include "protocol/backoff.hpp"
 #include "protocol/url.hpp"
+#include "protocol/wire_version.hpp"
 
 #include <cctype>
 #include <cerrno>
@@ -266,6 +267,8 @@ account_config read_account(const toml::table& t, size_t index, const std::strin
     r.fail(*t.get("url"), "url",
            "not a usable WebSocket URL (" + std::string{protocol::to_string(parsed.error())}
              + ")");
+  if (!protocol::wire_version_of(*url))
+    r.fail(*t.get("url"), "url", "a vsn tether does not speak (1.0.0 or 2.0.0)");
   a.url = *url;
   if (auto* params = r.table("params")) {
     table_reader pr{*params, prefix + ".params", file, line_of(*params)};

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/url.hpp"
+#include "protocol/wire_version.hpp"
 
 using namespace tether::protocol;
 
@@ -36,4 +37,24 @@ TEST_CASE("connect params are percent-encoded into the query", "[protocol]") {
   CHECK(with_query("/socket/websocket", {{"token", "a b&c"}, {"vsn", "2.0.0"}})
         == "/socket/websocket?token=a%20b%26c&vsn=2.0.0");
   CHECK(with_query("/s?x=1", {{"vsn", "2.0.0"}}) == "/s?x=1&vsn=2.0.0");
+}
+
+TEST_CASE("the serializer comes from the URL's vsn, as Phoenix chooses it", "[url]") {
+  using tether::protocol::wire_version;
+  using tether::protocol::wire_version_of;
+  auto none = wire_version_of("ws://h/socket/websocket");
+  REQUIRE(none);
+  CHECK(none->version == wire_version::v2);
+  CHECK_FALSE(none->in_url); // tether adds vsn=2.0.0
+  auto v1 = wire_version_of("ws://h/socket/websocket?token=x&vsn=1.0.0");
+  REQUIRE(v1);
+  CHECK(v1->version == wire_version::v1);
+  CHECK(v1->in_url);
+  auto v2 = wire_version_of("ws://h/s?vsn=2.0.0#frag");
+  REQUIRE(v2);
+  CHECK(v2->version == wire_version::v2);
+  CHECK(v2->in_url);
+  CHECK_FALSE(wire_version_of("ws://h/s?vsn=3.0.0"));
+  CHECK_FALSE(wire_version_of("ws://h/s?vsn="));
+  CHECK(wire_version_of("ws://h/s?xvsn=9")->version == wire_version::v2); // not the vsn key
 }

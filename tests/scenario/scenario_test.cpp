@@ -599,3 +599,41 @@ TEST_CASE("join params from a reader are read again for the rejoin after a chann
   REQUIRE(q->wait_for("errored " + topic));
   REQUIRE(q->wait_for("presence " + topic, "[second]"));
 }
+
+TEST_CASE("a socket URL with vsn=1.0.0 speaks V1 (objects): join, push, a crash and its "
+          "rejoin, presence", "[scenario]") {
+  peer_server peer;
+  tree_client c;
+  auto q = std::make_shared<event_queue>();
+  auto cfg = config_for(peer);
+  cfg.url += "?vsn=1.0.0";
+  auto a = c.start("v1", cfg, q);
+  c.join(a, "room:v1");
+  REQUIRE(q->wait_for("joined room:v1"));
+  auto echo = c.push(a, "room:v1", "echo", R"({"n":1})");
+  REQUIRE(echo);
+  CHECK(*echo == R"({"n":1})");
+  auto err = c.push(a, "room:v1", "err");
+  REQUIRE_FALSE(err);
+  CHECK(err.error() == make_error(push_errc::rejected));
+  CHECK_FALSE(c.push(a, "room:v1", "crash", "{}", 300ms));
+  REQUIRE(q->wait_for("errored room:v1"));
+  REQUIRE(q->wait_for("joined room:v1"));
+  CHECK(c.push(a, "room:v1", "echo", "{}"));
+  c.join(a, "presence:v1", R"({"user":"old"})");
+  REQUIRE(q->wait_for("presence presence:v1", "[old]"));
+  CHECK(q->count("dropped") == 0); // every V1 frame was understood
+}
+
+TEST_CASE("a vsn tether does not speak is refused before any socket opens", "[scenario]") {
+  peer_server peer;
+  tree_client c;
+  profile_config pc;
+  pc.profile = "v3";
+  pc.connection = config_for(peer);
+  pc.connection.url += "?vsn=3.0.0";
+  (*c.self)->request(c.runtime, 10s, start_atom::value, pc)
+    .receive([](connection_actor&) { FAIL("started"); },
+             [&](caf::error& e) { CHECK_THAT(c.sys->render(e), Catch::Contains("vsn")); });
+  CHECK(c.sockets() == 0);
+}
