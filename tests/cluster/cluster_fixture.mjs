@@ -100,7 +100,14 @@ export class Node {
       { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body });
   }
   async accounts() {
-    const res = await fetch(`${this.base}/accounts`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    let res;
+    try {
+      res = await fetch(`${this.base}/accounts`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    } catch (err) { // say which node, whether it still runs, and what it said last
+      const how = this.alive ? 'running' : `exited (${this.proc.exitCode ?? this.proc.signalCode})`;
+      throw new Error(`${this.name} (${how}) did not answer /accounts: ${err.cause?.code ?? err}\n`
+        + `its log ends:\n${this.log.slice(-4000)}`);
+    }
     return res.json();
   }
   /** Accounts with a socket open on this node. */
