@@ -271,6 +271,8 @@ drop_cause cause_of(const socket_failed& f) {
       return drop_cause::tls_failed;
     case transport_errc::dns_failed:
       return drop_cause::dns_failed;
+    case transport_errc::proxy_failed:
+      return drop_cause::proxy_failed;
     default:
       return drop_cause::connect_error;
   }

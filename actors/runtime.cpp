@@ -250,16 +250,17 @@ void add_error_categories(caf::actor_system_config& cfg) {
 }
 
 runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg) {
-  auto impl = sys.spawn([cfg](self_ptr self) -> detail::runtime_impl::behavior_type {
+  // Spawned here, not in the runtime's first handler, so that a transport
+  // that cannot start (an unusable proxy variable) throws to the caller.
+  bool owns_transport = !cfg.transport;
+  if (owns_transport)
+    cfg.transport = spawn_transport(sys, cfg.transport_settings);
+  auto impl = sys.spawn([cfg, owns_transport](self_ptr self) -> detail::runtime_impl::behavior_type {
     auto& st = self->state;
     st.max_waiting = cfg.max_waiting_requests;
     st.registry = cfg.registry;
-    if (cfg.transport) {
-      st.transport = *cfg.transport;
-    } else {
-      st.transport = spawn_transport(self->system(), cfg.transport_settings);
-      st.owns_transport = true;
-    }
+    st.transport = *cfg.transport;
+    st.owns_transport = owns_transport;
     if (cfg.watch_system) {
       // A weak address: the watcher must not keep the runtime alive.
       st.watch = std::make_unique<detail::system_watch>(

@@ -106,6 +106,8 @@ using runtime_impl = runtime_actor::extend<
 
 /// Spawns the runtime. It ends its trees and its own transport when it
 /// ends; end it (anon_send_exit) before the actor system shuts down.
+/// Starting its own transport may throw (see spawn_transport): an
+/// unusable proxy in the environment is refused here, with its name.
 runtime_actor spawn_runtime(caf::actor_system& sys, runtime_config cfg = {});
 
 /// Adds the error categories of tether (runtime, push, transport,

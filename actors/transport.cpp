@@ -1,6 +1,8 @@
 #include "actors/transport.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -63,6 +65,8 @@ const char* to_string(transport_errc code) {
       return "lease_expired";
     case transport_errc::stopped:
       return "stopped";
+    case transport_errc::proxy_failed:
+      return "proxy_failed";
   }
   return "unknown_transport_error";
 }
@@ -75,6 +79,16 @@ void add_transport_error_category(caf::actor_system_config& cfg) {
                              text += caf::deep_to_string(ctx);
                            return text;
                          });
+}
+
+protocol::proxy_settings resolve_proxy(const transport_config& cfg) {
+  if (cfg.proxy)
+    return *cfg.proxy;
+  auto from_env = protocol::proxy_settings_from_environment(
+    [](const char* name) { return std::getenv(name); });
+  if (!from_env)
+    throw std::invalid_argument(from_env.error().to_string());
+  return std::move(*from_env);
 }
 
 transport_actor spawn_transport(caf::actor_system& sys, transport_config cfg) {

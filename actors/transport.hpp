@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "protocol/codec.hpp"
+#include "protocol/proxy_route.hpp"
 
 namespace caf {
 class actor_system;
@@ -50,6 +52,7 @@ enum class transport_errc : uint8_t {
   frame_too_large,    ///< an inbound message over max_inbound_bytes
   stopped,            ///< the transport shut down
   lease_expired,      ///< the socket's send deadline passed: nothing more leaves
+  proxy_failed,       ///< the HTTP proxy could not be reached or refused the tunnel
 };
 
 caf::error make_error(transport_errc code);
@@ -171,10 +174,21 @@ constexpr auto max_connect_timeout = std::chrono::seconds{120};
 struct transport_config {
   /// CA bundle for wss:// peers; empty = the system's default store.
   std::string ca_file;
+  /// HTTP CONNECT proxies (docs/transport.md, "Proxies"). None: read from
+  /// the environment (http_proxy, https_proxy, all_proxy, no_proxy) when
+  /// the transport starts. An empty proxy_settings{} connects directly
+  /// whatever the environment says.
+  std::optional<protocol::proxy_settings> proxy;
 };
+
+/// The proxy settings `cfg` leads to: its own, or the environment's.
+/// Throws std::invalid_argument naming the variable that is unusable.
+protocol::proxy_settings resolve_proxy(const transport_config& cfg);
 
 /// Spawns the transport actor and starts its libwebsockets thread. The
 /// thread stops when the actor does; stop it before the actor_system ends.
+/// Throws std::invalid_argument when the environment names an unusable
+/// proxy (see resolve_proxy), std::runtime_error when lws cannot start.
 transport_actor spawn_transport(caf::actor_system& sys, transport_config cfg = {});
 
 } // namespace tether

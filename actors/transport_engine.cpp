@@ -55,6 +55,8 @@ struct socket_record {
   socket_options opts;
   socket_owner_actor owner;
   protocol::ws_url url;                        // (lws) kept alive for lws
+  std::optional<protocol::proxy_endpoint> via; // (lws) the proxy it goes through
+  bool tunnelled = false;                      // (lws) the proxy opened the tunnel
   transport_engine* engine = nullptr;          // (lws)
   lws* wsi = nullptr;                          // (lws)
   bool opened = false;                         // (lws)
@@ -120,30 +122,72 @@ transport_errc classify_failure(const socket_record& rec, int status,
       && (strstr(detail, "SSL") || strstr(detail, "ssl") || strstr(detail, "cert")
           || strstr(detail, "tls") || strstr(detail, "TLS")))
     return transport_errc::tls_failed;
+  // Through a proxy, a failure before the upgrade was written is the
+  // proxy's: unreachable, or its answer to CONNECT was not 200 (lws 4.1
+  // keeps that status to itself).
+  if (rec.via && !rec.tunnelled && status == 0)
+    return transport_errc::proxy_failed;
   return transport_errc::connect_failed;
 }
 
 } // namespace
 
-transport_engine::transport_engine(transport_config cfg) : cfg_(std::move(cfg)) {
+transport_engine::transport_engine(transport_config cfg)
+  : cfg_(std::move(cfg)), proxies_(resolve_proxy(cfg_)) {
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof(info));
   info.port = CONTEXT_PORT_NO_LISTEN;
-  info.protocols = protocols;
-  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
   info.user = this;
   // Our own timer ends a connect at the socket's connect_timeout; lws's
   // timers of the same steps must not fire first.
   auto lws_limit = static_cast<unsigned>(max_connect_timeout.count()) + 5;
   info.timeout_secs = lws_limit;
   info.connect_timeout_secs = lws_limit;
-  if (!cfg_.ca_file.empty())
-    info.client_ssl_ca_filepath = cfg_.ca_file.c_str();
   ctx_ = lws_create_context(&info);
   if (ctx_ == nullptr)
     throw std::runtime_error("libwebsockets: cannot create the client context");
+  // ":0" is "no proxy": without an address of its own, lws would read
+  // http_proxy itself and send every socket, ws:// and wss:// alike, through
+  // it, with no regard for no_proxy.
+  direct_ = make_vhost("direct", ":0");
+  for (auto* chosen : {&proxies_.for_ws, &proxies_.for_wss}) {
+    if (!*chosen || vhost_for(*chosen) != direct_)
+      continue;
+    auto& p = **chosen;
+    auto spec = (p.credentials.empty() ? "" : p.credentials + "@") + p.shown();
+    proxied_.emplace_back(p, make_vhost(proxied_.empty() ? "proxy-1" : "proxy-2", spec));
+  }
   thread_ = std::thread{[this] { run(); }};
+}
+
+lws_vhost* transport_engine::make_vhost(const char* name, const std::string& proxy_spec) {
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof(info));
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = protocols;
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.vhost_name = name;
+  info.user = this;
+  info.http_proxy_address = proxy_spec.c_str(); // lws copies it
+  if (!cfg_.ca_file.empty())
+    info.client_ssl_ca_filepath = cfg_.ca_file.c_str();
+  auto* vh = lws_create_vhost(ctx_, &info);
+  if (vh == nullptr) {
+    lws_context_destroy(ctx_);
+    throw std::runtime_error(std::string{"libwebsockets: cannot create the "} + name
+                             + " client vhost");
+  }
+  return vh;
+}
+
+lws_vhost* transport_engine::vhost_for(const std::optional<protocol::proxy_endpoint>& via) const {
+  if (via)
+    for (auto& [proxy, vh] : proxied_)
+      if (proxy == *via)
+        return vh;
+  return direct_;
 }
 
 transport_engine::~transport_engine() {
@@ -294,6 +338,8 @@ void transport_engine::connect(socket_record& rec) {
   lws_client_connect_info ci;
   std::memset(&ci, 0, sizeof(ci));
   ci.context = ctx_;
+  rec.via = protocol::proxy_for(proxies_, rec.url);
+  ci.vhost = vhost_for(rec.via);
   ci.address = rec.url.host.c_str();
   ci.port = rec.url.port;
   ci.path = rec.url.path.c_str();
@@ -324,13 +370,18 @@ void transport_engine::connect(socket_record& rec) {
     // lws 4.1 gives up inside the call, without a reason, when the host
     // does not resolve: ask the resolver why (this is the thread lws's own
     // blocking lookup ran on a moment ago).
+    // Through a proxy, lws looked up the proxy's name, not the server's.
     if (!i->second->ended) {
-      auto dns = resolve_error(i->second->url.host);
-      caf::anon_send(i->second->owner,
-                     dns ? socket_failed{id, transport_errc::dns_failed, 0, -1,
-                                         "cannot resolve " + i->second->url.host + ": " + *dns}
-                         : socket_failed{id, transport_errc::connect_failed, 0, -1,
-                                         "connect refused by lws"});
+      auto& r = *i->second;
+      auto& host = r.via ? r.via->host : r.url.host;
+      auto dns = resolve_error(host);
+      caf::anon_send(r.owner,
+                     !dns   ? socket_failed{id, transport_errc::connect_failed, 0, -1,
+                                          "connect refused by lws"}
+                     : r.via ? socket_failed{id, transport_errc::proxy_failed, 0, -1,
+                                             "cannot resolve the proxy " + host + ": " + *dns}
+                             : socket_failed{id, transport_errc::dns_failed, 0, -1,
+                                             "cannot resolve " + host + ": " + *dns});
     }
     sockets_.erase(i);
     return;
@@ -400,7 +451,9 @@ int transport_engine::on_event(lws* wsi, int reason, void*, void* in, size_t len
   if (!self)
     return 0;
   if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
-    self->drain_commands();
+    // lws tells every vhost; the commands are drained once.
+    if (lws_get_vhost(wsi) == self->direct_)
+      self->drain_commands();
     return 0;
   }
   auto* rec = record_of(wsi);
@@ -412,6 +465,10 @@ int transport_engine::on_event(lws* wsi, int reason, void*, void* in, size_t len
 int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
                                       void* in, size_t len) {
   switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+      // The upgrade request is being written: any proxy said yes before.
+      rec.tunnelled = true;
+      return 0;
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       rec.opened = true;
       lws_sul_cancel(&rec.connect_timer.sul);
@@ -523,6 +580,8 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
         std::string detail = rec.timed_out ? "connect timeout"
                              : text        ? text
                                            : "connect failed";
+        if (rec.via && !rec.tunnelled)
+          detail = "through the proxy " + rec.via->shown() + ": " + detail;
         caf::anon_send(rec.owner,
                        socket_failed{rec.id, classify_failure(rec, status, text),
                                      status, retry_after, std::move(detail)});

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -20,6 +21,7 @@
 
 struct lws;
 struct lws_context;
+struct lws_vhost;
 
 namespace tether::detail {
 
@@ -66,8 +68,16 @@ private:
   int on_socket_event(socket_record& rec, lws* wsi, int reason, void* in,
                       size_t len);
 
+  /// The vhost a socket connects through: lws keeps one proxy per vhost,
+  /// so there is one for direct sockets and one per proxy in use.
+  lws_vhost* vhost_for(const std::optional<protocol::proxy_endpoint>& via) const;
+  lws_vhost* make_vhost(const char* name, const std::string& proxy_spec);
+
   transport_config cfg_;
+  protocol::proxy_settings proxies_;
   lws_context* ctx_ = nullptr;
+  lws_vhost* direct_ = nullptr;
+  std::vector<std::pair<protocol::proxy_endpoint, lws_vhost*>> proxied_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<socket_id> next_id_{1};

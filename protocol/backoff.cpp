@@ -37,6 +37,8 @@ std::string_view to_string(drop_cause cause) noexcept {
       return "dns_failed";
     case drop_cause::lease_expired:
       return "lease_expired";
+    case drop_cause::proxy_failed:
+      return "proxy_failed";
     case drop_cause::requested:
       return "requested";
   }

@@ -44,6 +44,7 @@ enum class drop_cause : uint8_t {
   frame_stalled,     ///< we closed it: an inbound frame not complete in time
   dns_failed,        ///< the server's host name did not resolve
   lease_expired,     ///< we closed it: the profile's lease was not renewed in time
+  proxy_failed,      ///< the HTTP proxy was unreachable or refused the tunnel
 };
 
 std::string_view to_string(drop_cause cause) noexcept;

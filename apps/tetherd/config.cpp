@@ -429,6 +429,16 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cfg.connect_timeout = milliseconds{*v};
     if (auto v = tr.integer("max_frame_bytes", 1024, int64_t{1} << 30))
       cfg.max_frame_bytes = static_cast<size_t>(*v);
+    if (auto url = tr.string("proxy")) {
+      auto parsed = protocol::parse_proxy_url(*url);
+      if (!parsed)
+        tr.fail(*transport->get("proxy"), "proxy",
+                "not a usable proxy URL (" + std::string{protocol::to_string(parsed.error())}
+                  + "): expected http://[user:password@]host:port");
+      cfg.proxy = std::move(*parsed);
+    }
+    if (auto list = tr.string("no_proxy", false))
+      cfg.no_proxy = *list;
     tr.finish();
   }
   if (auto* defaults = r.table("defaults")) {
@@ -619,6 +629,30 @@ load_params_file(const std::filesystem::path& path) {
   } catch (refusal& r) {
     return std::move(r.error);
   }
+}
+
+std::variant<protocol::proxy_settings, std::string>
+resolve_proxies(const daemon_config& cfg, const protocol::environment_reader& env) {
+  protocol::proxy_settings out;
+  if (cfg.proxy) {
+    out = protocol::proxy_settings::through(*cfg.proxy);
+  } else {
+    auto from_env = protocol::proxy_settings_from_environment(env);
+    if (!from_env)
+      return from_env.error().to_string();
+    out = std::move(*from_env);
+  }
+  if (cfg.no_proxy) {
+    out.bypass = protocol::parse_no_proxy(*cfg.no_proxy);
+  } else if (cfg.proxy) { // the config's proxy, the environment's bypass list
+    if (auto env_only = protocol::proxy_settings_from_environment(
+          [&](const char* name) -> const char* {
+            auto n = std::string_view{name};
+            return n == "no_proxy" || n == "NO_PROXY" ? env(name) : nullptr;
+          }))
+      out.bypass = env_only->bypass;
+  }
+  return out;
 }
 
 } // namespace tether::daemon

@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/proxy_route.hpp"
+
 namespace tether::daemon {
 
 using std::chrono::milliseconds;
@@ -88,6 +90,10 @@ struct daemon_config {
   std::optional<cluster_config> cluster;
   storage_config storage;
   std::string ca_file;
+  /// [transport] proxy and no_proxy; each, when absent, is taken from the
+  /// environment at start (resolve_proxies).
+  std::optional<protocol::proxy_endpoint> proxy;
+  std::optional<std::string> no_proxy;
   milliseconds connect_timeout{10000};
   size_t max_frame_bytes = 1024 * 1024;
   timing_settings defaults;
@@ -119,6 +125,12 @@ std::optional<config_error> check_resources(const daemon_config& cfg, const std:
 std::variant<daemon_config, config_error>
 parse_config(std::string_view text, const std::string& file_name,
              const std::filesystem::path& base);
+
+/// The proxies the daemon's sockets use: [transport] proxy and no_proxy,
+/// each falling back to its environment variables (docs/operations.md).
+/// An unusable variable is an error naming it: the daemon refuses to start.
+std::variant<protocol::proxy_settings, std::string>
+resolve_proxies(const daemon_config& cfg, const protocol::environment_reader& env);
 
 /// Reads a topic's params_file: a TOML table, as a JSON object's text.
 std::variant<std::string, config_error> load_join_params_file(const std::filesystem::path& path);

@@ -691,6 +691,9 @@ std::optional<std::string> reload(self_ptr self) {
   if (fresh.api.listen != old.api.listen || fresh.storage.path != old.storage.path
       || fresh.storage.type != old.storage.type)
     st.opts.log->warn("api.listen and [storage] apply only at the next start");
+  // The sockets' transport is made once, at start.
+  if (fresh.ca_file != old.ca_file || fresh.proxy != old.proxy || fresh.no_proxy != old.no_proxy)
+    st.opts.log->warn("[transport] ca_file, proxy and no_proxy apply only at the next start");
   std::map<std::string, account_config> wanted;
   for (auto& a : fresh.accounts)
     wanted.emplace(a.name, a);
@@ -799,6 +802,7 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
     st.opts = std::move(opts);
     runtime_config rc;
     rc.transport_settings.ca_file = st.opts.config.ca_file;
+    rc.transport_settings.proxy = st.opts.proxies;
     rc.registry = st.opts.registry;
     st.runtime = spawn_runtime(self->system(), rc);
     self->link_to(st.runtime); // the runtime (and every tree) ends with the daemon

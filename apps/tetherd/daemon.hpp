@@ -56,6 +56,8 @@ struct daemon_options {
   /// Cluster mode ([cluster]): where accounts are claimed. The caller owns
   /// it (and ends it after the daemon).
   std::optional<profile_registry_actor> registry;
+  /// The sockets' proxies, resolved at start (resolve_proxies).
+  protocol::proxy_settings proxies;
 };
 
 daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts);

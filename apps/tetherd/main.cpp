@@ -3,6 +3,7 @@
 // SIGHUP and drains on SIGTERM / SIGINT (docs/operations.md).
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -150,6 +151,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto cfg = std::get<daemon_config>(std::move(loaded));
+  auto proxies = resolve_proxies(cfg, [](const char* name) { return std::getenv(name); });
+  if (auto* why = std::get_if<std::string>(&proxies)) {
+    std::fprintf(stderr, "tetherd: %s\n", why->c_str());
+    return 2;
+  }
   if (opts.check) {
     std::printf("tetherd: %s is valid (%s)\n", opts.config.c_str(),
                 accounts_text(cfg.accounts.size()).c_str());
@@ -239,6 +245,8 @@ int main(int argc, char** argv) {
   dopts.watchdog = watchdog_interval();
   dopts.node_name = node;
   dopts.registry = registry;
+  dopts.proxies = std::get<protocol::proxy_settings>(std::move(proxies));
+  log->info("transport", {{"proxies", protocol::describe(dopts.proxies)}});
   *daemon_handle = spawn_daemon(sys, std::move(dopts));
   std::thread api_thread{[api] { api->run(); }};
   log->info("api listening", {{"listen", listen}, {"port", api->port()}});

@@ -3,37 +3,10 @@
 // verification off is possible but explicit.
 
 #include "integration/socket_fixture.hpp"
-
-#include <cstdlib>
-#include <filesystem>
+#include "integration/test_certificate.hpp"
 
 using namespace tether;
 using namespace tether::testing;
-
-namespace {
-
-/// A self-signed certificate for 127.0.0.1 in a fresh temp folder.
-struct test_certificate {
-  std::filesystem::path dir;
-  std::string cert, key;
-
-  test_certificate() {
-    char pattern[] = "/tmp/tether-tls-XXXXXX";
-    dir = mkdtemp(pattern);
-    cert = (dir / "cert.pem").string();
-    key = (dir / "key.pem").string();
-    auto cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
-               " -addext subjectAltName=IP:127.0.0.1 -keyout "
-               + key + " -out " + cert + " >/dev/null 2>&1";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-  }
-
-  ~test_certificate() {
-    std::filesystem::remove_all(dir);
-  }
-};
-
-} // namespace
 
 TEST_CASE("wss verifies the server certificate by default", "[integration]") {
   test_certificate tls;

@@ -36,9 +36,9 @@ export function waitLine(child, stream, re, ms = 15000) {
 
 /** Starts tetherd on `configPath`; answers the child with `log` (its
  *  stderr so far), `exited` (its exit code and signal, once it ends),
- *  `port` and `base` (its control API). */
-export async function startTetherd(binary, configPath) {
-  const proc = spawn(binary, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+ *  `port` and `base` (its control API). `env`: the child's environment. */
+export async function startTetherd(binary, configPath, env = process.env) {
+  const proc = spawn(binary, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const d = { proc, log: '' };
   proc.stderr.on('data', (c) => { d.log += c; });
   d.exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "apps/tetherd/config.hpp"
 #include "storage/scratch_dir.hpp"
@@ -326,4 +327,50 @@ node = "n1"
   CHECK_THAT(with("redis = \"unix:/r.sock\"\nnode = \"\"\n"), Catch::Contains("cluster.node: must not be empty"));
   CHECK_THAT(with("redis = \"unix:/r.sock\"\nlease_ms = 3000\nmargin_ms = 3000\n"),
              Catch::Contains("cluster.margin_ms"));
+}
+
+TEST_CASE("[transport] proxy and no_proxy each win over their environment variables",
+          "[tetherd][proxy]") {
+  std::map<std::string, std::string> vars{{"http_proxy", "http://env-plain:1"},
+                                          {"https_proxy", "http://env-secure:2"},
+                                          {"no_proxy", "env.example"}};
+  tether::protocol::environment_reader env = [&](const char* name) -> const char* {
+    auto i = vars.find(name);
+    return i == vars.end() ? nullptr : i->second.c_str();
+  };
+  auto proxies = [&](const std::string& transport) {
+    auto cfg = parse_ok(minimal + transport);
+    auto r = resolve_proxies(cfg, env);
+    REQUIRE(std::holds_alternative<tether::protocol::proxy_settings>(r));
+    return std::get<tether::protocol::proxy_settings>(r);
+  };
+  SECTION("nothing configured: the environment decides") {
+    auto p = proxies("");
+    CHECK(p.for_ws->host == "env-plain");
+    CHECK(p.for_wss->host == "env-secure");
+    CHECK(bypasses(p.bypass, "env.example", 80));
+  }
+  SECTION("proxy configured: both schemes use it, the environment's bypass list stays") {
+    auto p = proxies("\n[transport]\nproxy = \"http://u:p@conf:3128\"\n");
+    CHECK(p.for_ws->host == "conf");
+    CHECK(p.for_wss->host == "conf");
+    CHECK(p.for_wss->credentials == "u:p");
+    CHECK(bypasses(p.bypass, "env.example", 80));
+  }
+  SECTION("no_proxy configured replaces the environment's; \"*\" turns proxies off") {
+    auto p = proxies("\n[transport]\nno_proxy = \"*\"\n");
+    CHECK(p.bypass.everything);
+    CHECK_FALSE(bypasses(proxies("\n[transport]\nno_proxy = \"\"\n").bypass, "env.example", 80));
+  }
+  SECTION("an unusable variable is named, and the start refused") {
+    vars["https_proxy"] = "https://secure:443";
+    auto r = resolve_proxies(parse_ok(minimal), env);
+    REQUIRE(std::holds_alternative<std::string>(r));
+    CHECK_THAT(std::get<std::string>(r), Catch::Contains("https_proxy"));
+  }
+  SECTION("a configured proxy URL tether cannot use is refused at its line") {
+    CHECK(refusal(minimal + std::string{"\n[transport]\nproxy = \"socks5://p:1080\"\n"})
+          == "d.toml:10: transport.proxy: not a usable proxy URL (unsupported_scheme): "
+             "expected http://[user:password@]host:port");
+  }
 }

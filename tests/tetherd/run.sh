@@ -10,8 +10,8 @@ mkdir -p "$work"
 mkdir -p "$work/tetherd" "$work/support"
 cp "$src/package.json" "$work/"
 cp "$src/tetherd.test.mjs" "$work/tetherd/"
-cp "$src/../support/child_output.mjs" "$work/support/"
+cp "$src/../support/child_output.mjs" "$src/../support/connect_proxy.mjs" "$work/support/"
 if [[ ! -d "$work/node_modules/ws" ]]; then
   (cd "$work" && npm install --no-audit --no-fund --loglevel=error)
 fi
-cd "$work/tetherd" && node --test --test-concurrency=1 tetherd.test.mjs
+cd "$work/tetherd" && node --test --test-concurrency=1 ${TEST_NAME_PATTERN:+--test-name-pattern="$TEST_NAME_PATTERN"} tetherd.test.mjs

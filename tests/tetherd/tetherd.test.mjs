@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { hubPort, startTetherd } from '../support/child_output.mjs';
+import { startConnectProxy } from '../support/connect_proxy.mjs';
 
 const TETHERD = process.env.TETHERD_BINARY;
 const HUB = process.env.TETHER_HUB_BINARY;
@@ -28,8 +29,8 @@ class Daemon {
     this.path = join(dir, 'tetherd.toml');
     writeFileSync(this.path, toml);
   }
-  async start() {
-    this.child = await startTetherd(TETHERD, this.path);
+  async start(env) {
+    this.child = await startTetherd(TETHERD, this.path, env);
     ({ proc: this.proc, exited: this.exited, port: this.port, base: this.base } = this.child);
     return this;
   }
@@ -295,6 +296,37 @@ test('a bad config is refused with file:line and the key, and nothing starts', a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('proxies: http_proxy from the environment carries the socket, [transport] no_proxy sends it around, '
+     + 'and an unusable https_proxy refuses the start with its name', async () => {
+  await withSetup(async ({ dir, hub, daemon }) => {
+    const proxy = await startConnectProxy();
+    try {
+      const env = { ...process.env, http_proxy: proxy.url };
+      const d = await daemon(config(hub.url, [{ name: 'a', topics: ['room:lobby'] }])).start(env);
+      await d.until('a', (s) => s.topics['room:lobby'] === 'joined');
+      const hubTarget = hub.url.replace(/^ws:\/\/([^/]+)\/.*$/, '$1');
+      assert.deepEqual(proxy.requests, [hubTarget]);
+      assert.match(d.log, /"proxies":"ws:\/\/ through 127\.0\.0\.1:\d+, wss:\/\/ direct"/);
+      await d.stop();
+
+      const around = await daemon(config(hub.url, [{ name: 'b', topics: ['room:lobby'] }],
+                                         '[transport]\nno_proxy = "127.0.0.1"\n')).start(env);
+      await around.until('b', (s) => s.topics['room:lobby'] === 'joined');
+      assert.equal(proxy.requests.length, 1); // nothing more went through it
+      await around.stop();
+
+      const path = join(dir, 'tetherd.toml');
+      const r = spawnSync(TETHERD, ['--config', path, '--check'],
+                          { encoding: 'utf8', timeout: 10000,
+                            env: { ...process.env, https_proxy: 'socks5://127.0.0.1:1080' } });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /https_proxy is not a usable proxy URL \(unsupported_scheme\)/);
+    } finally {
+      proxy.close();
+    }
+  });
 });
 
 test('SIGHUP reload starts added, stops removed and restarts changed accounts; untouched ones keep their socket', async () => {
