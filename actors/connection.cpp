@@ -201,7 +201,7 @@ void go_down(self_ptr self, drop_cause cause, std::optional<caf::timespan> retry
   self->delayed_send(self, d.delay, retry_atom::value, ++st.retry_token);
 }
 
-void on_opened(self_ptr self, socket_id id) {
+void on_opened(self_ptr self, socket_id id, bool compressed) {
   auto& st = self->state;
   if (id != st.current) { // a superseded socket opened late: not ours anymore
     self->send(st.links.transport, close_atom::value, id, uint16_t{1000},
@@ -213,7 +213,7 @@ void on_opened(self_ptr self, socket_id id) {
     topic.rejoin_attempts = 0; // a new socket starts the rejoin schedule over
   if (st.liveness)
     self->send(st.liveness, watch_atom::value, id);
-  emit(self, connected{id});
+  emit(self, connected{id, compressed});
   if (st.topics.empty()) {
     st.backoff.on_joined(self->clock().now());
     want_heartbeat(self);
@@ -631,8 +631,8 @@ connection_impl::behavior_type connection_behavior(connection_pointer self,
       return out;
     },
     [self](socket_opened& ev) {
-      if (!held_back(self, ev, [self, ev] { on_opened(self, ev.id); }))
-        on_opened(self, ev.id);
+      if (!held_back(self, ev, [self, ev] { on_opened(self, ev.id, ev.compressed); }))
+        on_opened(self, ev.id, ev.compressed);
     },
     [self](socket_received& ev) {
       if (!held_back(self, ev, [self, ev]() mutable { on_received(self, ev); }))

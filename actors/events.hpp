@@ -31,6 +31,7 @@ namespace tether {
 /// The socket is open (topics are being joined).
 struct connected {
   uint64_t socket;
+  bool compressed = false; ///< permessage-deflate was negotiated (socket_options::compress)
 };
 
 /// A join was accepted; `response` is the server's JSON.
@@ -140,7 +141,7 @@ typename Inspector::result_type inspect(Inspector& f, stopped& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connected& x) {
-  return f(caf::meta::type_name("connected"), x.socket);
+  return f(caf::meta::type_name("connected"), x.socket, x.compressed);
 }
 
 template <class Inspector>

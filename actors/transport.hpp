@@ -70,12 +70,15 @@ struct socket_options {
   caf::timespan frame_timeout{std::chrono::seconds{30}};
   size_t max_outbound_frames = 1024;
   bool verify_peer = true; ///< TLS certificate and host name checks
+  /// Offer permessage-deflate (RFC 7692); used when the server accepts it.
+  bool compress = true;
 };
 
 // -- events, to the socket's owner ---------------------------------------------
 
 struct socket_opened {
   socket_id id;
+  bool compressed = false; ///< permessage-deflate was negotiated
 };
 
 struct socket_received {
@@ -110,12 +113,13 @@ struct socket_failed {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_options& x) {
   return f(caf::meta::type_name("socket_options"), x.url, x.connect_timeout,
-           x.max_inbound_bytes, x.frame_timeout, x.max_outbound_frames, x.verify_peer);
+           x.max_inbound_bytes, x.frame_timeout, x.max_outbound_frames, x.verify_peer,
+           x.compress);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_opened& x) {
-  return f(caf::meta::type_name("socket_opened"), x.id);
+  return f(caf::meta::type_name("socket_opened"), x.id, x.compressed);
 }
 
 template <class Inspector>

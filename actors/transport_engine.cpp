@@ -57,6 +57,7 @@ struct socket_record {
   protocol::ws_url url;                        // (lws) kept alive for lws
   std::optional<protocol::proxy_endpoint> via; // (lws) the proxy it goes through
   bool tunnelled = false;                      // (lws) the proxy opened the tunnel
+  bool compressed = false;                     // (lws) permessage-deflate accepted
   transport_engine* engine = nullptr;          // (lws)
   lws* wsi = nullptr;                          // (lws)
   bool opened = false;                         // (lws)
@@ -86,6 +87,14 @@ socket_record* record_of(lws* wsi) {
   return wsi ? static_cast<socket_record*>(lws_get_opaque_user_data(wsi))
              : nullptr;
 }
+
+// permessage-deflate (RFC 7692), offered on every socket that asks for it
+// (socket_options::compress); the server decides. No client_max_window_bits
+// in the offer: Phoenix (cowboy) and lws both accept the plain offer.
+const lws_extension extensions[] = {
+  {"permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate"},
+  {nullptr, nullptr, nullptr},
+};
 
 const lws_protocols protocols[] = {
   {protocol_name,
@@ -170,6 +179,7 @@ lws_vhost* transport_engine::make_vhost(const char* name, const std::string& pro
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.vhost_name = name;
   info.user = this;
+  info.extensions = extensions;
   info.http_proxy_address = proxy_spec.c_str(); // lws copies it
   if (!cfg_.ca_file.empty())
     info.client_ssl_ca_filepath = cfg_.ca_file.c_str();
@@ -469,11 +479,21 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
       // The upgrade request is being written: any proxy said yes before.
       rec.tunnelled = true;
       return 0;
+    case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
+      return rec.opts.compress ? 0 : 1; // non-zero: lws leaves it out of the offer
+    case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH: {
+      // The server's answer is in, its headers still readable (gone by
+      // ESTABLISHED): Sec-WebSocket-Extensions says what it accepted.
+      char accepted[128] = {0};
+      rec.compressed = lws_hdr_copy(wsi, accepted, sizeof(accepted), WSI_TOKEN_EXTENSIONS) > 0
+                       && std::strstr(accepted, "permessage-deflate") != nullptr;
+      return 0;
+    }
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       rec.opened = true;
       lws_sul_cancel(&rec.connect_timer.sul);
       watch_frames(rec);
-      caf::anon_send(rec.owner, socket_opened{rec.id});
+      caf::anon_send(rec.owner, socket_opened{rec.id, rec.compressed});
       lws_callback_on_writable(wsi);
       return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE: {

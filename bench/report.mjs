@@ -48,6 +48,9 @@ const rows = [
   ['Cluster: failover after kill -9, p99', 'cluster.failover.p99_ms', 'cluster.failover.bound_ms', 'lease_ms + claim_interval_ms', 'ms', 'lower', 0],
   ['Cluster: Redis requests/s for 300 accounts at lease_ms 3000', 'cluster.redis.requests_per_s', 'cluster.redis.renewals_floor_per_s', 'the renewals alone', '/s', 'lower', 0],
   ['Cluster: Redis commands/s run (script steps included)', 'cluster.redis.commands_per_s', undefined, '—', '/s', 'lower', 0],
+  ['permessage-deflate: wire bytes per message, chat-like JSON of 264 B (on vs off)', 'deflate.on.wire_bytes_per_msg', 'deflate.off.wire_bytes_per_msg', 'tether, compression off', 'B', 'lower', 1],
+  ['permessage-deflate: client CPU per echoed message (on vs off)', 'deflate.on.cpu_us_per_msg', 'deflate.off.cpu_us_per_msg', 'tether, compression off', 'µs', 'lower', 2],
+  ['permessage-deflate: heap per open socket (on vs off)', 'deflate.on.heap_kib_per_socket', 'deflate.off.heap_kib_per_socket', 'tether, compression off', 'KiB', 'lower', 1],
 ];
 
 const trees = median('scale.tether.joined');

@@ -14,10 +14,13 @@
 //                         profiles on virtual time (nodes sharing "Redis")
 //   redis_process         runs redis-server on a Unix socket of its own, for
 //                         lease tests: stop, kill, freeze, thaw, start again
+//   connect_proxy         an HTTP CONNECT proxy on loopback that records each
+//                         tunnel and counts its bytes (proxy and wire tests)
 
 #include "testing/deterministic_system.hpp"
 #include "testing/hub_process.hpp"
 #include "testing/memory_lease_store.hpp"
 #include "testing/recording_consumer.hpp"
+#include "testing/connect_proxy.hpp"
 #include "testing/redis_process.hpp"
 #include "testing/scripted_transport.hpp"

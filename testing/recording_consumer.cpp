@@ -33,7 +33,9 @@ std::string describe(const event& e) {
   // described here does not compile.
   return std::visit(
     overloaded{
-      [](const connected&) { return std::string{"connected"}; },
+      [](const connected& e) {
+        return std::string{e.compressed ? "connected compressed" : "connected"};
+      },
       [](const topic_joined& e) { return "joined " + e.topic; },
       [](const join_failed& e) { return "join_failed " + e.topic + " " + e.response; },
       [](const topic_left& e) { return "left " + e.topic; },

@@ -134,6 +134,12 @@ hub_server::hub_server(hub_options opts)
   apps::bind_exactly(info, *where, iface); // port 0: an ephemeral port, read back below
   info.protocols = protocols;
   info.user = this;
+  static const lws_extension deflate[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate"},
+    {nullptr, nullptr, nullptr},
+  };
+  if (opts_.compress)
+    info.extensions = deflate;
   if (!opts_.tls_cert.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = opts_.tls_cert.c_str();

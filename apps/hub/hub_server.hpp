@@ -48,6 +48,9 @@ struct hub_options {
   /// exit ("overlap max 1"): the cluster tests' check that no account ever
   /// had two live sockets.
   std::string overlap_param;
+  /// Accept permessage-deflate from clients that offer it (Phoenix:
+  /// `websocket: [compress: true]`; off by default there too).
+  bool compress = false;
   /// Both set: serve wss:// with this certificate chain and key (PEM).
   std::string tls_cert;
   std::string tls_key;

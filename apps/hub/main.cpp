@@ -41,6 +41,7 @@ void usage(std::FILE* out) {
     "  --overlap-param NAME        count open sockets per value of the connect\n"
     "                              param NAME; log each new maximum and, at exit,\n"
     "                              the largest (\"overlap max N\")\n"
+    "  --compress                  accept permessage-deflate (Phoenix's compress: true)\n"
     "  --tls-cert FILE --tls-key FILE\n"
     "                              serve wss:// with this PEM certificate and key\n"
     "  --help                      this text\n"
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
       opts.tls_key = value_arg(i, argc, argv);
     } else if (arg == "--relay") {
       opts.relay = true;
+    } else if (arg == "--compress") {
+      opts.compress = true;
     } else if (arg == "--allow-remote") {
       allow_remote = true;
     } else if (arg == "--overlap-param") {

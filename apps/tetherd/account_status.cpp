@@ -49,6 +49,8 @@ struct event_writer {
   void operator()(const connected& e) {
     w.Key("socket");
     w.Uint64(e.socket);
+    w.Key("compressed");
+    w.Bool(e.compressed);
   }
   void operator()(const topic_joined& e) {
     str(w, "topic", e.topic);
@@ -203,6 +205,7 @@ void fold_event(account_status& s, const tree_event& e,
       s.state = account_state::connected;
       s.connected_since = now;
       s.socket = e.socket;
+      s.compressed = e.compressed;
       s.attempt = 0;
       s.delay_ms = 0;
     }
@@ -306,6 +309,8 @@ std::string to_json(const std::string& name, const std::string& node,
   w.Bool(s.offline);
   w.Key("socket");
   w.Uint64(s.socket);
+  w.Key("compressed");
+  w.Bool(s.compressed);
   w.Key("attempt");
   w.Uint(s.attempt);
   w.Key("delay_ms");

@@ -53,6 +53,7 @@ struct account_status {
   /// When the current socket opened (on the daemon's actor clock); none
   /// while no socket is open.
   std::optional<std::chrono::steady_clock::time_point> connected_since;
+  bool compressed = false; ///< the current socket uses permessage-deflate
 };
 
 /// An account as it starts: connecting (offline: in the sandbox), its

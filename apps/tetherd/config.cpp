@@ -308,6 +308,7 @@ account_config read_account(const toml::table& t, size_t index, const std::strin
   a.timing = read_timing(r);
   a.offline = r.boolean("offline").value_or(false);
   a.verify_tls = r.boolean("verify_tls").value_or(true);
+  a.compress = r.boolean("compress").value_or(true);
   r.finish();
   return a;
 }

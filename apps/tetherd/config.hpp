@@ -48,6 +48,7 @@ struct account_config {
   timing_settings timing;
   bool offline = false;  ///< the connection tree's sandbox: nothing leaves
   bool verify_tls = true;
+  bool compress = true; ///< offer permessage-deflate
   int line = 0; ///< where the account starts in the file
 
   friend bool operator==(const account_config&, const account_config&) = default;

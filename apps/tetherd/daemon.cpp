@@ -287,7 +287,8 @@ void on_account_event(self_ptr self, account_event& ev) {
                       {{"account", ev.account},
                        {"outage_ms", std::chrono::duration_cast<std::chrono::milliseconds>(a->outage).count()}});
   } else if (std::holds_alternative<connected>(ev.event)) {
-    st.opts.log->info("connected", {{"account", ev.account}});
+    st.opts.log->info("connected", {{"account", ev.account},
+                                    {"compressed", std::get<connected>(ev.event).compressed}});
     if (!entry.cfg.verify_tls && entry.cfg.url.rfind("wss://", 0) == 0)
       st.opts.log->warn("connected without checking the server's certificate (verify_tls = false)",
                         {{"account", ev.account}});
@@ -770,6 +771,7 @@ connection_config connection_settings(const daemon_config& global, const account
   c.offline = a.offline;
   c.report_heartbeats = true;
   c.socket.verify_peer = a.verify_tls;
+  c.socket.compress = a.compress;
   c.socket.connect_timeout = global.connect_timeout;
   c.socket.max_inbound_bytes = global.max_frame_bytes;
   auto pick = [&](auto member) { return a.timing.*member ? a.timing.*member

@@ -3,7 +3,7 @@
 
 #include "integration/socket_fixture.hpp"
 #include "integration/test_certificate.hpp"
-#include "support/connect_proxy.hpp"
+#include "testing/connect_proxy.hpp"
 
 #include <cstdlib>
 

@@ -637,3 +637,36 @@ TEST_CASE("a vsn tether does not speak is refused before any socket opens", "[sc
              [&](caf::error& e) { CHECK_THAT(c.sys->render(e), Catch::Contains("vsn")); });
   CHECK(c.sockets() == 0);
 }
+
+TEST_CASE("permessage-deflate: used when the server enables it, large frames cross it "
+          "intact both ways, and a client may decline it",
+          "[scenario]") {
+  std::string big = R"({"text":")";
+  while (big.size() < 100 * 1024)
+    big += "the same words again and again ";
+  big += R"("})";
+  auto run = [&](const peer_options& server, bool offer) {
+    peer_server peer{server};
+    tree_client c;
+    auto q = std::make_shared<event_queue>();
+    auto cfg = config_for(peer);
+    cfg.socket.compress = offer;
+    auto a = c.start("z", cfg, q);
+    c.join(a, "room:z");
+    REQUIRE(q->wait_for("joined room:z"));
+    auto echo = c.push(a, "room:z", "echo", big);
+    REQUIRE(echo);
+    CHECK(*echo == big);
+    CHECK(q->count("dropped") == 0);
+    return q->count("connected compressed") == 1;
+  };
+  SECTION("the server enables it (Phoenix: websocket: [compress: true])") {
+    CHECK(run(peer_options{true}, true));
+  }
+  SECTION("the server does not (Phoenix's default)") {
+    CHECK_FALSE(run(peer_options{false}, true));
+  }
+  SECTION("the client declines it (socket_options::compress = false)") {
+    CHECK_FALSE(run(peer_options{true}, false));
+  }
+}

@@ -26,9 +26,10 @@ const char* to_string(peer_kind k) noexcept {
   return k == peer_kind::phoenix ? "phoenix" : "hub";
 }
 
-peer_server::peer_server(peer_kind kind) : kind_(kind) {
+peer_server::peer_server(peer_kind kind, peer_options opts) : kind_(kind) {
   if (kind_ == peer_kind::phoenix) {
-    phoenix_ = std::make_unique<phoenix_process>();
+    phoenix_ = std::make_unique<phoenix_process>(
+      0, opts.compress ? phoenix_process::deflate_dir() : std::string{});
   } else {
     // The hub logs each handled push (--log-pushes) to a file of its own.
     char tmpl[] = "/tmp/tether-hub-log-XXXXXX";
@@ -36,8 +37,10 @@ peer_server::peer_server(peer_kind kind) : kind_(kind) {
     if (fd >= 0)
       ::close(fd);
     log_path_ = tmpl;
-    hub_ = std::make_unique<hub_process>(std::vector<std::string>{"--log-pushes"}, 0,
-                                         log_path_);
+    std::vector<std::string> args{"--log-pushes"};
+    if (opts.compress)
+      args.push_back("--compress");
+    hub_ = std::make_unique<hub_process>(std::move(args), 0, log_path_);
   }
 }
 

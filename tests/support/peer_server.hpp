@@ -20,9 +20,18 @@ peer_kind scenario_peer();
 
 const char* to_string(peer_kind k) noexcept;
 
+/// How the server is set up beyond its defaults.
+struct peer_options {
+  /// Accept permessage-deflate: tether-hub --compress; Phoenix's variant
+  /// built with `websocket: [compress: true]` (phoenix_deflate.sh).
+  bool compress = false;
+};
+
 class peer_server {
 public:
-  explicit peer_server(peer_kind kind = scenario_peer());
+  explicit peer_server(peer_kind kind = scenario_peer(), peer_options opts = {});
+  explicit peer_server(peer_options opts) : peer_server(scenario_peer(), opts) {
+  }
   ~peer_server();
 
   peer_kind kind() const noexcept {

@@ -49,14 +49,20 @@ std::string phoenix_process::dir() {
 #endif
 }
 
-phoenix_process::phoenix_process(int port) : port_(port == 0 ? free_port() : port) {
+std::string phoenix_process::deflate_dir() {
+  auto base = dir();
+  return base.empty() ? base : base + "-deflate";
+}
+
+phoenix_process::phoenix_process(int port, std::string folder)
+  : port_(port == 0 ? free_port() : port), folder_(folder.empty() ? dir() : std::move(folder)) {
   // start.sh leaves the server running in the background; as the subreaper
   // of our descendants we inherit it, so its exit can be waited for.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  if (dir().empty())
+  if (folder_.empty())
     throw std::runtime_error("no Phoenix peer was built (../shared/phoenix-peer missing)");
   // A log per port and run: handled pushes are matched against this run only.
-  std::remove((dir() + "/run/phoenix-" + std::to_string(port_) + ".log").c_str());
+  std::remove((folder_ + "/run/phoenix-" + std::to_string(port_) + ".log").c_str());
   start();
 }
 
@@ -68,7 +74,7 @@ phoenix_process::~phoenix_process() {
 }
 
 void phoenix_process::run_script(const char* script) const {
-  auto cmd = "LOG_LEVEL=debug " + quoted(dir() + "/" + script) + " "
+  auto cmd = "LOG_LEVEL=debug " + quoted(folder_ + "/" + script) + " "
              + std::to_string(port_);
   if (std::system(cmd.c_str()) != 0)
     throw std::runtime_error(std::string{"phoenix-peer: "} + script + " failed on port "
@@ -77,7 +83,7 @@ void phoenix_process::run_script(const char* script) const {
 
 void phoenix_process::start() {
   run_script("start.sh");
-  std::ifstream pidf{dir() + "/run/phoenix-" + std::to_string(port_) + ".pid"};
+  std::ifstream pidf{folder_ + "/run/phoenix-" + std::to_string(port_) + ".pid"};
   pidf >> pid_;
   if (pid_ <= 0)
     throw std::runtime_error("phoenix-peer: no pid file");
@@ -97,12 +103,12 @@ void phoenix_process::signal_and_wait(int sig) {
   ::kill(pid_, sig);
   int status = 0;
   ::waitpid(pid_, &status, 0);
-  std::remove((dir() + "/run/phoenix-" + std::to_string(port_) + ".pid").c_str());
+  std::remove((folder_ + "/run/phoenix-" + std::to_string(port_) + ".pid").c_str());
   pid_ = -1;
 }
 
 std::string phoenix_process::log() const {
-  std::ifstream in{dir() + "/run/phoenix-" + std::to_string(port_) + ".log"};
+  std::ifstream in{folder_ + "/run/phoenix-" + std::to_string(port_) + ".log"};
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -12,8 +12,9 @@ namespace tether::testing {
 
 class phoenix_process {
 public:
-  /// Starts the peer on a free port (or `port`) and waits until it listens.
-  explicit phoenix_process(int port = 0);
+  /// Starts the peer on a free port (or `port`) and waits until it listens;
+  /// `folder`: a variant's build (deflate_dir()), else dir().
+  explicit phoenix_process(int port = 0, std::string folder = {});
   ~phoenix_process();
 
   phoenix_process(const phoenix_process&) = delete;
@@ -33,12 +34,16 @@ public:
   /// The folder build.sh made: $TETHER_PHOENIX_PEER_DIR, else the one this
   /// build configured; empty when there is none.
   static std::string dir();
+  /// The permessage-deflate variant (tests/support/phoenix_deflate.sh):
+  /// dir() + "-deflate".
+  static std::string deflate_dir();
 
 private:
   void run_script(const char* script) const;
   void signal_and_wait(int sig);
 
   int port_;
+  std::string folder_;
   pid_t pid_ = -1;
 };
 

@@ -1,10 +1,11 @@
 #pragma once
-// An HTTP CONNECT proxy on loopback, written for the proxy tests: it
+// An HTTP CONNECT proxy on loopback, for tests of code behind a proxy: it
 // tunnels to 127.0.0.1 only, can ask for Basic credentials (407 without
 // them), and records every CONNECT it was asked for. One thread accepts,
 // one thread per tunnel relays; all stop when it is destroyed.
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,6 +33,13 @@ public:
   size_t tunnels() const {
     return tunnels_;
   }
+  /// Bytes relayed through the tunnels, each way: what crossed the wire.
+  size_t bytes_to_server() const {
+    return to_server_;
+  }
+  size_t bytes_to_client() const {
+    return to_client_;
+  }
 
 private:
   void accept_loop();
@@ -42,6 +50,8 @@ private:
   int stop_pipe_[2] = {-1, -1};
   uint16_t port_ = 0;
   std::atomic<size_t> tunnels_{0};
+  std::atomic<size_t> to_server_{0};
+  std::atomic<size_t> to_client_{0};
   mutable std::mutex mtx_;
   std::vector<std::string> requests_;
   std::vector<std::thread> workers_;

@@ -1,4 +1,4 @@
-#include "support/connect_proxy.hpp"
+#include "testing/connect_proxy.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,18 +10,26 @@
 #include <cctype>
 #include <stdexcept>
 
-#include <openssl/evp.h>
 
 namespace tether::testing {
 
 namespace {
 
 std::string base64(const std::string& text) {
-  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(text.data()),
-                           static_cast<int>(text.size()));
-  out.resize(static_cast<size_t>(n));
+  static constexpr char digits[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += 3) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(text[i])) << 16;
+    if (i + 1 < text.size())
+      n |= static_cast<uint32_t>(static_cast<unsigned char>(text[i + 1])) << 8;
+    if (i + 2 < text.size())
+      n |= static_cast<unsigned char>(text[i + 2]);
+    out += digits[(n >> 18) & 63];
+    out += digits[(n >> 12) & 63];
+    out += i + 1 < text.size() ? digits[(n >> 6) & 63] : '=';
+    out += i + 2 < text.size() ? digits[n & 63] : '=';
+  }
   return out;
 }
 
@@ -160,6 +168,7 @@ void connect_proxy::serve(int fd) {
   }
   send_all(fd, "HTTP/1.1 200 Connection established\r\n\r\n");
   ++tunnels_;
+  to_server_ += early.size();
   send_all(upstream, early);
   for (;;) {
     pollfd fds[3] = {{fd, POLLIN, 0}, {upstream, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
@@ -170,10 +179,12 @@ void connect_proxy::serve(int fd) {
       if (!fds[side].revents)
         continue;
       auto n = ::recv(fds[side].fd, buf, sizeof(buf), 0);
-      if (n <= 0)
+      if (n <= 0) {
         closed = true;
-      else
+      } else {
+        (side == 0 ? to_server_ : to_client_) += static_cast<size_t>(n);
         send_all(fds[1 - side].fd, std::string(buf, static_cast<size_t>(n)));
+      }
     }
     if (closed)
       break;
