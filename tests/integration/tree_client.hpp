@@ -97,11 +97,11 @@ struct tree_client {
   transport_actor transport;
   runtime_actor runtime;
 
-  tree_client() {
+  explicit tree_client(transport_config tcfg = {}) {
     add_error_categories(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     self = std::make_unique<caf::scoped_actor>(*sys);
-    transport = spawn_transport(*sys);
+    transport = spawn_transport(*sys, std::move(tcfg));
     runtime_config rc;
     rc.transport = transport;
     runtime = spawn_runtime(*sys, rc);

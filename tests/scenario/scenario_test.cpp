@@ -15,6 +15,7 @@
 #include "integration/tree_client.hpp"
 #include "support/peer_server.hpp"
 #include "support/raw_websocket.hpp"
+#include "testing/connect_proxy.hpp"
 #include "protocol/phoenix_v1.hpp"
 
 using namespace tether;
@@ -669,4 +670,29 @@ TEST_CASE("permessage-deflate: used when the server enables it, large frames cro
   SECTION("the client declines it (socket_options::compress = false)") {
     CHECK_FALSE(run(peer_options{true}, false));
   }
+}
+
+TEST_CASE("through an HTTP CONNECT proxy: the tree joins, pushes and rejoins after the "
+          "server drops the socket, every socket through the proxy",
+          "[scenario]") {
+  peer_server peer;
+  testing::connect_proxy proxy;
+  transport_config tc;
+  tc.proxy = protocol::proxy_settings::through(*protocol::parse_proxy_url(proxy.url()));
+  tree_client c{tc};
+  auto q = std::make_shared<event_queue>();
+  auto a = c.start("via", config_for(peer), q);
+  c.join(a, "room:via");
+  REQUIRE(q->wait_for("joined room:via"));
+  auto echo = c.push(a, "room:via", "echo", R"({"n":1})");
+  REQUIRE(echo);
+  CHECK(*echo == R"({"n":1})");
+  peer.kill_hard();
+  peer.start();
+  REQUIRE(q->wait_for("disconnected"));
+  REQUIRE(q->wait_for("joined room:via"));
+  CHECK(c.push(a, "room:via", "echo", "{}"));
+  CHECK(proxy.tunnels() >= 2); // the first socket and the one after the restart
+  for (auto& target : proxy.requests())
+    CHECK(target == "127.0.0.1:" + std::to_string(peer.port()));
 }
