@@ -15,26 +15,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LEASE_MS, cluster, settled, sleep, spread } from './cluster_fixture.mjs';
+import { seededRandom } from '../support/seeded_random.mjs';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 120);
 const SEED = Number(process.env.CHAOS_SEED ?? (Date.now() % 1000000));
 
-/** A small seeded generator (mulberry32): the same seed, the same run. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test(`seeded chaos for ${SECONDS} s (seed ${SEED}): never two sockets for one account, `
   + 'every account running at the end', async () => {
   console.log(`chaos seed ${SEED} (CHAOS_SEED=${SEED} replays it)`);
-  const rand = random(SEED);
+  const rand = seededRandom(SEED);
   const between = (lo, hi) => Math.round(lo + rand() * (hi - lo));
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
   await cluster(['n1', 'n2', 'n3'], async ({ nodes }) => {

@@ -17,21 +17,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Presence } from 'phoenix';
+import { seededRandom } from './support/seeded_random.mjs';
 
 const [replay, count = '3000', seedArg] = process.argv.slice(2);
 const SEQUENCES = Number(count);
 const SEED = Number(seedArg ?? (Date.now() % 1000000));
-
-function random(seed) { // mulberry32: the same seed, the same sequences
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['alice', 'bob', '0', '10', '2', '01', '__proto__', 'constructor', 'toString',
   'ünï', '4294967295', '4294967294', 'carol'];
@@ -156,7 +146,7 @@ async function tetherSide(all) {
 }
 
 console.log(`presence differential: ${SEQUENCES} sequences, seed ${SEED}`);
-const rand = random(SEED);
+const rand = seededRandom(SEED);
 const all = Array.from({ length: SEQUENCES }, () => sequence(rand));
 const ours = await tetherSide(all);
 let at = 0, compared = 0;

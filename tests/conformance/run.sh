@@ -8,7 +8,7 @@ shift 3
 mkdir -p "$work"
 cp "$src/package.json" "$src/$script" "$work/"
 mkdir -p "$work/support"
-cp "$src/../support/child_output.mjs" "$work/support/"
+cp "$src/../support/child_output.mjs" "$src/../support/seeded_random.mjs" "$work/support/"
 if [[ ! -d "$work/node_modules/phoenix" || ! -d "$work/node_modules/ws" ]]; then
   (cd "$work" && npm install --no-audit --no-fund --loglevel=error)
 fi

@@ -35,18 +35,7 @@ public:
 
   /// Consumes lines until one starts with `prefix`; false at the deadline.
   bool wait_for(const std::string& prefix, std::chrono::milliseconds limit = 10s) {
-    std::unique_lock<std::mutex> guard{mtx_};
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-      while (!lines_.empty()) {
-        auto line = std::move(lines_.front());
-        lines_.pop_front();
-        if (line.rfind(prefix, 0) == 0)
-          return true;
-      }
-      if (cv_.wait_until(guard, deadline) == std::cv_status::timeout && lines_.empty())
-        return false;
-    }
+    return wait_for(prefix, "", limit);
   }
 
   /// Consumes lines until one starts with `prefix` and ends with `suffix`.
