@@ -44,6 +44,7 @@ const rows = [
   ['Reconnect storm: peak connection attempts/s (jitter vs none)', 'storm.jitter.peak_attempts_per_s', 'storm.nojitter.peak_attempts_per_s', 'tether without jitter', '/s', 'lower', 0],
   ['Supervision: connection crash → rejoined (p50)', 'sup.crash_to_rejoin_ms', undefined, '—', 'ms', 'lower', 2],
   ['Supervision: trees started per second', 'sup.trees_per_s', undefined, '—', '/s', 'higher', 0],
+  ['Supervision: heap per offline tree (its actors, no socket)', 'sup.offline_heap_kib_per_tree', undefined, '—', 'KiB', 'lower', 1],
   ['Cluster: failover after kill -9, p50 (3 nodes, 300 accounts)', 'cluster.failover.p50_ms', 'cluster.failover.bound_ms', 'lease_ms + claim_interval_ms', 'ms', 'lower', 0],
   ['Cluster: failover after kill -9, p99', 'cluster.failover.p99_ms', 'cluster.failover.bound_ms', 'lease_ms + claim_interval_ms', 'ms', 'lower', 0],
   ['Cluster: Redis requests/s for 300 accounts at lease_ms 3000', 'cluster.redis.requests_per_s', 'cluster.redis.renewals_floor_per_s', 'the renewals alone', '/s', 'lower', 0],

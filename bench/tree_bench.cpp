@@ -398,6 +398,7 @@ void supervision(int n) {
   emit("sup.crash_to_rejoin_ms", percentile(ms, 0.5));
   // Trees started per second (started, not yet connected).
   constexpr int starts = 1000;
+  auto heap0 = heap_kib();
   auto begin = clock_type::now();
   for (int i = 0; i < starts; ++i) {
     profile_config pc;
@@ -408,6 +409,10 @@ void supervision(int n) {
   }
   auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
   emit("sup.trees_per_s", starts / secs);
+  // What a tree's actors cost without a socket (issue 17's breakdown: the
+  // socket's own share is compression_bench's heap_kib_per_socket).
+  std::this_thread::sleep_for(1s); // let the starts settle before measuring
+  emit("sup.offline_heap_kib_per_tree", (heap_kib() - heap0) / starts);
 }
 
 } // namespace
