@@ -1,6 +1,7 @@
 #include "testing/connect_proxy.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -63,7 +64,7 @@ std::string header_of(const std::string& head, const std::string& name) {
 }
 
 int connect_loopback(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
@@ -78,9 +79,13 @@ int connect_loopback(uint16_t port) {
 } // namespace
 
 connect_proxy::connect_proxy(std::string credentials) : credentials_(std::move(credentials)) {
-  if (::pipe(stop_pipe_) != 0)
+  // Every descriptor close-on-exec: a server the test starts (fork, exec)
+  // while a tunnel is open must not inherit its sockets, or closing them
+  // here would not close the connection (seen: a client never told its
+  // server was gone, because the restarted server held the tunnel open).
+  if (::pipe2(stop_pipe_, O_CLOEXEC) != 0)
     throw std::runtime_error("connect_proxy: pipe");
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -118,7 +123,7 @@ void connect_proxy::accept_loop() {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0 || fds[1].revents)
       return;
-    int fd = ::accept(listen_fd_, nullptr, nullptr);
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0)
       workers_.emplace_back([this, fd] { serve(fd); });
   }

@@ -65,6 +65,15 @@ public:
     return n;
   }
 
+  /// Every event seen so far, one line each (for a failing test's report).
+  std::string history() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    std::string out;
+    for (auto& line : all_)
+      out += line + "\n";
+    return out;
+  }
+
 private:
   std::mutex mtx_;
   std::condition_variable cv_;

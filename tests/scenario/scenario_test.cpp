@@ -689,7 +689,9 @@ TEST_CASE("through an HTTP CONNECT proxy: the tree joins, pushes and rejoins aft
   CHECK(*echo == R"({"n":1})");
   peer.kill_hard();
   peer.start();
-  REQUIRE(q->wait_for("disconnected"));
+  if (!q->wait_for("disconnected"))
+    FAIL("the restart was never noticed; events:\n" << q->history() << "tunnels "
+                                                      << proxy.tunnels());
   REQUIRE(q->wait_for("joined room:via"));
   CHECK(c.push(a, "room:via", "echo", "{}"));
   CHECK(proxy.tunnels() >= 2); // the first socket and the one after the restart
