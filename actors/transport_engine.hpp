@@ -13,9 +13,11 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/error.hpp>
+#include <libwebsockets.h>
 
 #include "actors/transport.hpp"
 
@@ -48,7 +50,8 @@ public:
   /// The lws protocol callback (service thread only).
   static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);
 
-  /// Arms the once-a-second check of the frame in progress (lws thread).
+  /// Adds an open socket to the once-a-second check of the frame in
+  /// progress (lws thread).
   void watch_frames(socket_record& rec);
 
 private:
@@ -65,6 +68,10 @@ private:
   void drain_commands();
   void connect(socket_record& rec);
   void finish(socket_record& rec);
+  void arm_frame_sweep();
+  void sweep_frames();
+  /// False when the socket is closing for its frame (too big, or stalled).
+  bool check_frame(socket_record& rec, int64_t now_us);
   int on_socket_event(socket_record& rec, lws* wsi, int reason, void* in,
                       size_t len);
 
@@ -81,6 +88,16 @@ private:
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<socket_id> next_id_{1};
+
+  /// An lws timer of the engine (lws hands its callback only the node).
+  struct engine_timer {
+    lws_sorted_usec_list_t sul{};
+    transport_engine* engine = nullptr;
+  };
+  // (lws thread only) the open sockets the frame sweep reads.
+  std::unordered_set<socket_record*> watched_;
+  engine_timer frame_sweep_{{}, this};
+  bool sweep_armed_ = false;
 
   mutable std::mutex mtx_;
   // Guarded by mtx_: the socket table and the commands for the lws thread.

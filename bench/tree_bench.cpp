@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <fstream>
 #include <cstdlib>
+#include <filesystem>
+#include <sstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -209,6 +211,34 @@ double cpu_seconds() {
          + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/// CPU seconds so far of each thread of this process, summed by thread name
+/// (CAF's workers are "caf.multiplexer", its clock "caf.clock", the
+/// transport's service thread "tether.lws").
+std::map<std::string, double> cpu_by_thread() {
+  std::map<std::string, double> out;
+  auto tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (auto& task : std::filesystem::directory_iterator{"/proc/self/task"}) {
+    std::ifstream comm{task.path() / "comm"};
+    std::string name;
+    std::getline(comm, name);
+    std::ifstream stat{task.path() / "stat"};
+    std::string line;
+    std::getline(stat, line);
+    // Fields after the ")" that ends the name: state is field 3, utime 14, stime 15.
+    std::istringstream rest{line.substr(line.rfind(')') + 2)};
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14)
+        utime = std::stod(field);
+      if (i == 15)
+        stime = std::stod(field);
+    }
+    out[name] += (utime + stime) / tick;
+  }
+  return out;
+}
+
 /// One push at a time from an actor, as an embedding service would send:
 /// each reply starts the next push. Times are taken inside the actor.
 void roundtrip(int n) {
@@ -332,9 +362,13 @@ void scale(int trees) {
   emit("scale.tether.kib_per_tree", (rss_kib() - rss0) / trees);
   emit("scale.tether.heap_kib_per_tree", (heap_kib() - heap0) / trees);
   auto cpu0 = cpu_seconds();
+  auto threads0 = cpu_by_thread();
   auto idle = 10s; // a measurement window, not a synchronisation
   std::this_thread::sleep_for(idle);
   emit("scale.tether.idle_cpu_pct", 100.0 * (cpu_seconds() - cpu0) / 10.0);
+  // Where that CPU went, thread by thread (clock ticks: 10 ms resolution).
+  for (auto& [name, secs] : cpu_by_thread())
+    emit("scale.tether.idle_cpu_pct." + name, 100.0 * (secs - threads0[name]) / 10.0);
 }
 
 void storm(int trees, bool jitter) {

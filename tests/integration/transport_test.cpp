@@ -202,6 +202,35 @@ TEST_CASE("a frame that stops arriving halfway closes the socket with 1008 after
   CHECK(took < 6s);
 }
 
+TEST_CASE("the frame watch keeps reading a socket that was idle for seconds, among "
+          "other open sockets",
+          "[integration]") {
+  // One sweep reads every open socket once a second. This socket is silent
+  // through the first sweeps (nothing in progress) before its frame starts
+  // and stalls; the idle sockets beside it stay open.
+  std::string frame{"\x81\x7e\x00\x64", 4};
+  frame += "0123456789";
+  testing::hostile_ws_server server{frame, 2500ms};
+  hub_process hub;
+  socket_fixture f;
+  auto idle_a = f.open({hub.url()});
+  f.next<socket_opened>();
+  socket_options opts{server.url()};
+  opts.frame_timeout = 2s;
+  auto stalling = f.open(opts);
+  f.next<socket_opened>();
+  auto idle_b = f.open({hub.url()});
+  f.next<socket_opened>();
+  auto closed = f.next<socket_closed>();
+  CHECK(closed.id == stalling);
+  CHECK(closed.code == 1008);
+  CHECK(closed.by_transport);
+  for (auto idle : {idle_a, idle_b}) {
+    REQUIRE_FALSE(f.send(idle, *f.codec.encode_heartbeat("7")));
+    CHECK(f.next<socket_received>().id == idle);
+  }
+}
+
 TEST_CASE("an inbound message over the limit closes the socket with 1009",
           "[integration]") {
   hub_process hub;

@@ -27,8 +27,9 @@ std::string accept_of(const std::string& key) {
 
 } // namespace
 
-hostile_ws_server::hostile_ws_server(std::string after_upgrade)
-  : bytes_(std::move(after_upgrade)) {
+hostile_ws_server::hostile_ws_server(std::string after_upgrade,
+                                     std::chrono::milliseconds delay)
+  : bytes_(std::move(after_upgrade)), delay_(delay) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -77,8 +78,13 @@ void hostile_ws_server::serve() {
     auto key = request.substr(at + name.size(), end - at - name.size());
     auto answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                   "Connection: Upgrade\r\nSec-WebSocket-Accept: "
-                  + accept_of(key) + "\r\n\r\n" + bytes_;
+                  + accept_of(key) + "\r\n\r\n";
     ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    // the server's own script, not a wait for the client: silent, then the bytes
+    auto until = std::chrono::steady_clock::now() + delay_;
+    while (!done_ && std::chrono::steady_clock::now() < until)
+      ::poll(nullptr, 0, 10);
+    ::send(fd, bytes_.data(), bytes_.size(), MSG_NOSIGNAL);
   }
   // hold the socket open, reading (and dropping) what comes, until the end
   while (!done_) {

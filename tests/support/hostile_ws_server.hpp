@@ -5,6 +5,7 @@
 // Loopback, an ephemeral port, one connection, its own thread.
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -12,9 +13,10 @@ namespace tether::testing {
 
 class hostile_ws_server {
 public:
-  /// After the handshake, sends `after_upgrade` and keeps the socket open
-  /// until destroyed.
-  explicit hostile_ws_server(std::string after_upgrade);
+  /// After the handshake (and `delay`, during which the socket is open and
+  /// silent), sends `after_upgrade` and keeps the socket open until destroyed.
+  explicit hostile_ws_server(std::string after_upgrade,
+                             std::chrono::milliseconds delay = std::chrono::milliseconds{0});
   ~hostile_ws_server();
 
   hostile_ws_server(const hostile_ws_server&) = delete;
@@ -26,6 +28,7 @@ private:
   void serve();
 
   std::string bytes_;
+  std::chrono::milliseconds delay_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> done_{false};
