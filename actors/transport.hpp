@@ -183,6 +183,12 @@ struct transport_config {
   /// the transport starts. An empty proxy_settings{} connects directly
   /// whatever the environment says.
   std::optional<protocol::proxy_settings> proxy;
+  /// At most this many sockets between dial and open at once; the others
+  /// wait their turn in the order they were opened (0: no limit), and a socket's
+  /// connect_timeout runs from its dial. lws keeps a timer per handshake in
+  /// one sorted list, so 10,000 dialed at once cost a quarter of the
+  /// service thread in list walks (docs/performance.md).
+  size_t max_handshakes = 256;
 };
 
 /// The proxy settings `cfg` leads to: its own, or the environment's.

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include "actors/transport.hpp"
 
+struct ev_loop;
 struct lws;
 struct lws_context;
 struct lws_vhost;
@@ -68,6 +70,12 @@ private:
   void drain_commands();
   void connect(socket_record& rec);
   void finish(socket_record& rec);
+  /// A handshake ended (opened or failed): another socket may dial.
+  void handshake_over(socket_record& rec);
+  void dial_waiting();
+  bool may_dial() const {
+    return cfg_.max_handshakes == 0 || handshakes_ < cfg_.max_handshakes;
+  }
   void arm_frame_sweep();
   void sweep_frames();
   /// False when the socket is closing for its frame (too big, or stalled).
@@ -83,6 +91,7 @@ private:
   transport_config cfg_;
   protocol::proxy_settings proxies_;
   lws_context* ctx_ = nullptr;
+  ::ev_loop* loop_ = nullptr;
   lws_vhost* direct_ = nullptr;
   std::vector<std::pair<protocol::proxy_endpoint, lws_vhost*>> proxied_;
   std::thread thread_;
@@ -98,6 +107,12 @@ private:
   std::unordered_set<socket_record*> watched_;
   engine_timer frame_sweep_{{}, this};
   bool sweep_armed_ = false;
+  // (lws thread only) sockets dialed and not yet open or failed, and the
+  // ones waiting for a place among them (transport_config::max_handshakes).
+  size_t handshakes_ = 0;
+  std::deque<socket_id> waiting_to_dial_;
+  engine_timer dial_next_{{}, this};
+  bool dial_armed_ = false;
 
   mutable std::mutex mtx_;
   // Guarded by mtx_: the socket table and the commands for the lws thread.

@@ -3,10 +3,12 @@
 // Prints "key value" lines for bench/run.
 //   raw_client PORT N            one push at a time: rt.raw.*
 //   raw_client PORT N WINDOW     WINDOW in flight on one socket: pipe1.raw.rate
+//   raw_client PORT N WINDOW C   WINDOW in flight on each of C sockets: pipeC.raw.rate
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -17,21 +19,30 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-struct session {
-  int total = 0;
-  int window = 1;
+/// One connection's share of the pushes.
+struct connection {
+  int quota = 0;    ///< pushes it sends
   int sent = 0;
   int done = 0;
   int ref = 1;
   int to_write = 0; ///< frames owed to the socket
   bool joined = false;
-  bool failed = false;
-  clock_type::time_point sent_at;
-  clock_type::time_point begin;
-  std::vector<double> us;
 };
 
-session s;
+struct run_state {
+  int total = 0;
+  int window = 1;
+  int conns = 1;
+  int done = 0;
+  int joined = 0;
+  bool failed = false;
+  clock_type::time_point sent_at; ///< the one push in flight (window 1)
+  clock_type::time_point begin;
+  std::vector<double> us;
+  std::vector<lws*> sockets; ///< joined, waiting for the others before pushing
+};
+
+run_state s;
 
 void write_frame(lws* wsi, const std::string& text) {
   std::vector<unsigned char> buf(LWS_PRE + text.size());
@@ -40,45 +51,54 @@ void write_frame(lws* wsi, const std::string& text) {
 }
 
 /// One more push is owed, if any are left to send.
-void owe_push(lws* wsi) {
-  if (s.sent >= s.total)
+void owe_push(lws* wsi, connection& c) {
+  if (c.sent >= c.quota)
     return;
-  ++s.sent;
-  ++s.to_write;
+  ++c.sent;
+  ++c.to_write;
   lws_callback_on_writable(wsi);
 }
 
-int callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len) {
+int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto* c = static_cast<connection*>(user);
   switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      *c = connection{};
+      c->quota = s.total / s.conns;
       write_frame(wsi, R"(["1","1","room:bench","phx_join",{}])");
       break;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
-      if (s.to_write == 0)
+      if (c->to_write == 0)
         break;
-      --s.to_write;
+      --c->to_write;
       s.sent_at = clock_type::now();
-      write_frame(wsi, R"(["1",")" + std::to_string(++s.ref)
+      write_frame(wsi, R"(["1",")" + std::to_string(++c->ref)
                          + R"(","room:bench","echo",{"n":1}])");
-      if (s.to_write > 0)
+      if (c->to_write > 0)
         lws_callback_on_writable(wsi);
       break;
     case LWS_CALLBACK_CLIENT_RECEIVE: {
       (void) in;
       (void) len;
-      if (!s.joined) {
-        s.joined = true;
+      if (!c->joined) {
+        c->joined = true;
+        s.sockets.push_back(wsi);
+        if (++s.joined < s.conns)
+          break;
+        // All joined: every connection starts its window at once.
         s.begin = clock_type::now();
-        for (int i = 0; i < s.window; ++i)
-          owe_push(wsi);
+        for (auto* socket : s.sockets)
+          for (int i = 0; i < s.window; ++i)
+            owe_push(socket, *static_cast<connection*>(lws_wsi_user(socket)));
         break;
       }
-      if (s.window == 1)
+      if (s.window == 1 && s.conns == 1)
         s.us.push_back(
           std::chrono::duration<double, std::micro>(clock_type::now() - s.sent_at).count());
-      if (++s.done == s.total)
+      ++s.done;
+      if (++c->done == c->quota)
         return -1; // close: done
-      owe_push(wsi);
+      owe_push(wsi, *c);
       break;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -105,8 +125,10 @@ int main(int argc, char** argv) {
   int port = std::atoi(argv[1]);
   s.total = std::atoi(argv[2]);
   s.window = argc > 3 ? std::max(1, std::atoi(argv[3])) : 1;
+  s.conns = argc > 4 ? std::max(1, std::atoi(argv[4])) : 1;
+  s.total -= s.total % s.conns; // an equal share each
   lws_set_log_level(0, nullptr);
-  lws_protocols protocols[] = {{"raw-bench", callback, 0, 1 << 16, 0, nullptr, 0},
+  lws_protocols protocols[] = {{"raw-bench", callback, sizeof(connection), 1 << 16, 0, nullptr, 0},
                                {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
   lws_context_creation_info info{};
   info.port = CONTEXT_PORT_NO_LISTEN;
@@ -121,7 +143,8 @@ int main(int argc, char** argv) {
   ci.origin = "127.0.0.1";
   ci.protocol = nullptr;
   ci.local_protocol_name = "raw-bench";
-  lws_client_connect_via_info(&ci);
+  for (int i = 0; i < s.conns; ++i)
+    lws_client_connect_via_info(&ci);
   while (!s.failed && s.done < s.total)
     if (lws_service(ctx, 0) < 0)
       break;
@@ -131,7 +154,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "raw_client: only %d of %d round trips\n", s.done, s.total);
     return 1;
   }
-  if (s.window > 1)
+  // BENCH_KEY_PREFIX (e.g. "mt.") tells rows against another server apart.
+  auto* prefix = std::getenv("BENCH_KEY_PREFIX");
+  if (s.conns > 1)
+    std::printf("%spipe%d.raw.rate %.3f\n", prefix ? prefix : "", s.conns, s.done / secs);
+  else if (s.window > 1)
     std::printf("pipe1.raw.rate %.3f\n", s.done / secs);
   else
     std::printf("rt.raw.rate %.3f\nrt.raw.p50_us %.3f\nrt.raw.p99_us %.3f\n", s.done / secs,

@@ -34,12 +34,11 @@ const rows = [
   ['Pipelined: acked pushes/s, 1 connection, 100 in flight', 'pipe1.tether.rate', 'pipe1.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
   ['Pipelined: the same against the stack\'s ceiling', 'pipe1.tether.rate', 'pipe1.raw.rate', 'raw libwebsockets', '/s', 'higher', 0],
   ['Pipelined: acked pushes/s, 100 connections, 10 in flight each', 'pipe100.tether.rate', 'pipe100.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
+  ['Pipelined: the same against the stack\'s ceiling', 'pipe100.tether.rate', 'pipe100.raw.rate', 'raw libwebsockets, 100 connections', '/s', 'higher', 0],
+  ['Pipelined: 100 connections, hub with 2 service threads', 'mt.pipe100.tether.rate', 'mt.pipe100.js.rate', 'Phoenix JS client', '/s', 'higher', 0],
+  ['Pipelined: the same against that hub\'s ceiling', 'mt.pipe100.tether.rate', 'mt.pipe100.raw.rate', 'raw libwebsockets, 100 connections', '/s', 'higher', 0],
   ['Phoenix 1.7 peer: sequential push→reply/s', 'phx.rt.tether.rate', 'phx.rt.pipe1.js.rate', 'Phoenix JS client, same server', '/s', 'higher', 0],
   ['Phoenix 1.7 peer: acked pushes/s, 1 connection, 100 in flight', 'phx.pipe1.tether.rate', 'phx.pipe1.js.rate', 'Phoenix JS client, same server', '/s', 'higher', 0],
-  ['Scale: time until all joined', 'scale.tether.join_s', 'scale.js.join_s', 'Phoenix JS client', 's', 'lower', 2],
-  ['Scale: resident memory per idle tree / socket', 'scale.tether.kib_per_tree', 'scale.js.kib_per_socket', 'Phoenix JS client', 'KiB', 'lower', 1],
-  ['Scale: heap per idle tree (allocator\'s count)', 'scale.tether.heap_kib_per_tree', undefined, '—', 'KiB', 'lower', 1],
-  ['Scale: idle CPU of all trees / sockets', 'scale.tether.idle_cpu_pct', 'scale.js.idle_cpu_pct', 'Phoenix JS client', '% of a core', 'lower', 2],
   ['Reconnect storm: time until all rejoined (jitter vs none)', 'storm.jitter.recover_s', 'storm.nojitter.recover_s', 'tether without jitter', 's', 'lower', 2],
   ['Reconnect storm: peak connection attempts/s (jitter vs none)', 'storm.jitter.peak_attempts_per_s', 'storm.nojitter.peak_attempts_per_s', 'tether without jitter', '/s', 'lower', 0],
   ['Supervision: connection crash → rejoined (p50)', 'sup.crash_to_rejoin_ms', undefined, '—', 'ms', 'lower', 2],
@@ -54,7 +53,14 @@ const rows = [
   ['permessage-deflate: heap per open socket (on vs off)', 'deflate.on.heap_kib_per_socket', 'deflate.off.heap_kib_per_socket', 'tether, compression off', 'KiB', 'lower', 1],
 ];
 
-const trees = median('scale.tether.joined');
+const trees = median('bench.trees');
+const at = (n) => `s${n}.scale`;
+rows.push(
+  ['Scale: time until all joined', `${at(trees)}.tether.join_s`, `${at(trees)}.js.join_s`, 'Phoenix JS client', 's', 'lower', 2],
+  ['Scale: resident memory per idle tree / socket', `${at(trees)}.tether.kib_per_tree`, `${at(trees)}.js.kib_per_socket`, 'Phoenix JS client', 'KiB', 'lower', 1],
+  ['Scale: heap per idle tree (allocator\'s count)', `${at(trees)}.tether.heap_kib_per_tree`, undefined, '—', 'KiB', 'lower', 1],
+  ['Scale: idle CPU of all trees / sockets', `${at(trees)}.tether.idle_cpu_pct`, `${at(trees)}.js.idle_cpu_pct`, 'Phoenix JS client', '% of a core', 'lower', 2],
+);
 let table = `| Measured | tether | Reference | Reference figure | Ratio (tether ÷ reference) |\n|---|---:|---|---:|---:|\n`;
 for (const [what, tk, rk, rname, unit, better, digits] of rows) {
   const t = median(tk), r = rk ? median(rk) : undefined;
@@ -65,7 +71,29 @@ const reps = Math.max(...[...samples.values()].map((v) => v.length));
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const header = `Medians of ${reps} repetition(s) on ${machine}, ${new Date().toISOString().slice(0, 10)}; `
   + `scale and storm rows with ${fmt(trees)} trees, run once.\n\n`;
-writeFileSync(`${outDir}/table.md`, header + table);
+// Cost against scale: every size bench/run measured, tether beside the JS client.
+const sizes = [...samples.keys()].map((k) => /^s(\d+)\.scale\.tether\.joined$/.exec(k)?.[1])
+  .filter(Boolean).map(Number).sort((a, b) => a - b);
+let scaleTable = '\n| Trees / sockets | joined in (tether / JS) | resident KiB each (tether / JS) | heap KiB per tree | idle CPU, % of a core (tether / JS) |\n|---:|---:|---:|---:|---:|\n';
+for (const n of sizes) {
+  const t = (k) => median(`${at(n)}.tether.${k}`), j = (k) => median(`${at(n)}.js.${k}`);
+  scaleTable += `| ${fmt(n)} | ${fmt(t('join_s'), 2)} s / ${j('join_s') === undefined ? '—' : fmt(j('join_s'), 2) + ' s'}`
+    + ` | ${fmt(t('kib_per_tree'), 1)} / ${j('kib_per_socket') === undefined ? '—' : fmt(j('kib_per_socket'), 1)}`
+    + ` | ${fmt(t('heap_kib_per_tree'), 1)}`
+    + ` | ${fmt(t('idle_cpu_pct'), 2)} / ${j('idle_cpu_pct') === undefined ? '—' : fmt(j('idle_cpu_pct'), 2)} |\n`;
+}
+// Heap per actor of each kind a tree holds (tree_bench anatomy).
+const parts = [...samples.keys()].filter((k) => k.startsWith('anatomy.'));
+let anatomyTable = '\n| A tree\'s part, spawned alone | heap KiB |\n|---|---:|\n';
+for (const k of parts)
+  anatomyTable += `| ${k.slice('anatomy.'.length).replace(/_kib$/, '').replace(/_/g, ' ')} | ${fmt(median(k), 2)} |\n`;
+writeFileSync(`${outDir}/table.md`, header + table + (sizes.length ? scaleTable : '')
+  + (parts.length ? anatomyTable : ''));
+const scaleRows = sizes.map((n) => {
+  const t = (k) => median(`${at(n)}.tether.${k}`) ?? 'NaN', j = (k) => median(`${at(n)}.js.${k}`) ?? 'NaN';
+  return `${n} ${t('join_s')} ${j('join_s')} ${t('kib_per_tree')} ${j('kib_per_socket')} ${t('idle_cpu_pct')} ${j('idle_cpu_pct')}`;
+});
+writeFileSync(`${outDir}/scale.dat`, scaleRows.join('\n') + '\n');
 
 // Plots: throughput side by side, and round-trip latency side by side.
 const dat = (file, entries) => writeFileSync(`${outDir}/${file}`,
@@ -95,6 +123,31 @@ set grid ytics
 set key top right
 plot "${outDir}/${name}.dat" using 2:xtic(1) title "tether", '' using 3 title "${refLabel}"
 `;
+const scalePlot = `
+set terminal pngcairo size 1200,400 font ",10"
+set output "${outDir}/scale.png"
+set multiplot layout 1,3 title "Cost against scale: tether trees and Phoenix JS sockets in one process"
+set logscale x
+set grid
+set key top left
+set xlabel "trees / sockets"
+set title "time until all joined"
+set ylabel "s"
+plot "${outDir}/scale.dat" using 1:2 with linespoints title "tether", '' using 1:3 with linespoints title "Phoenix JS"
+set title "resident memory each"
+set ylabel "KiB"
+plot "${outDir}/scale.dat" using 1:4 with linespoints title "tether", '' using 1:5 with linespoints title "Phoenix JS"
+set title "idle CPU of all"
+set ylabel "% of a core"
+plot "${outDir}/scale.dat" using 1:6 with linespoints title "tether", '' using 1:7 with linespoints title "Phoenix JS"
+unset multiplot
+`;
+try {
+  if (sizes.length)
+    execFileSync('gnuplot', { input: scalePlot });
+} catch (e) {
+  console.error(`bench: gnuplot failed on the scale plot: ${e.message}`);
+}
 try {
   execFileSync('gnuplot', { input: plot('throughput', 'Operations per second (log scale)', 'per second', true,
                                         'reference (nlohmann / raw lws / Phoenix JS)')

@@ -5,6 +5,7 @@
 //   tree_bench scale T            T joined trees: time to join, memory, idle CPU
 //   tree_bench storm T JITTER     T trees, hub restarted: time to rejoin, attempt rate
 //   tree_bench supervision N      crash -> rejoined latency; trees started per second
+//   tree_bench anatomy N          heap per actor of each kind a tree holds
 
 #include <algorithm>
 #include <atomic>
@@ -27,7 +28,13 @@
 
 #include <caf/all.hpp>
 
+#include "actors/connection_state.hpp"
+#include "actors/endpoint.hpp"
+#include "actors/heartbeat.hpp"
+#include "actors/liveness.hpp"
+#include "actors/ref_counter.hpp"
 #include "actors/runtime.hpp"
+#include "supervision/registry.hpp"
 #include "supervision/supervisor.hpp"
 #include "testing/hub_process.hpp"
 
@@ -161,7 +168,7 @@ struct bench_client {
   }
 
   connection_actor start(const std::string& name, const std::string& url, bool jitter,
-                         bool wait_join) {
+                         bool wait_join, const std::string& topic = "room:bench") {
     profile_config pc;
     pc.profile = name;
     pc.connection.url = url;
@@ -174,10 +181,10 @@ struct bench_client {
       .receive([&](connection_actor& h) { out = h; },
                [&](caf::error& e) { std::fprintf(stderr, "%s\n", sys->render(e).c_str()); });
     if (!wait_join) {
-      caf::anon_send(out, join_atom::value, std::string{"room:bench"}, std::string{"{}"});
+      caf::anon_send(out, join_atom::value, topic, std::string{"{}"});
       return out;
     }
-    (*self)->request(out, 60s, join_atom::value, std::string{"room:bench"}, std::string{"{}"})
+    (*self)->request(out, 60s, join_atom::value, topic, std::string{"{}"})
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
     return out;
   }
@@ -345,16 +352,29 @@ void pipelined(int total, int window, int conns) {
   emit(key + ".tether.failed", failed.load());
 }
 
+/// Loopback sockets to one server address and port: the ephemeral port range
+/// (32768-60999) is shared by all of them, so large runs use several hubs.
+constexpr int trees_per_hub = 25000;
+
 void scale(int trees) {
-  testing::hub_process hub;
+  std::vector<std::unique_ptr<testing::hub_process>> hubs;
+  for (int i = 0; i < (trees + trees_per_hub - 1) / trees_per_hub; ++i)
+    hubs.push_back(std::make_unique<testing::hub_process>());
   bench_client c;
   auto rss0 = rss_kib();
   auto heap0 = heap_kib();
   std::vector<connection_actor> handles;
+  handles.reserve(static_cast<size_t>(trees));
   auto begin = clock_type::now();
-  for (int i = 0; i < trees; ++i)
-    handles.push_back(c.start("s" + std::to_string(i), hub, true, false));
-  bool all = c.counts.wait("joined", static_cast<size_t>(trees), 600s);
+  // Each on a topic of its own, as the JS clients of bench/js/scale.mjs.
+  for (int i = 0; i < trees; ++i) {
+    auto& hub = *hubs[static_cast<size_t>(i) % hubs.size()];
+    handles.push_back(c.start("s" + std::to_string(i),
+                              "ws://127.0.0.1:" + std::to_string(hub.port())
+                                + "/socket/websocket",
+                              true, false, "room:s" + std::to_string(i)));
+  }
+  bool all = c.counts.wait("joined", static_cast<size_t>(trees), 1800s);
   auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
   emit("scale.tether.joined", static_cast<double>(c.counts.get("joined")));
   emit("scale.tether.join_s", all ? secs : -1);
@@ -449,6 +469,70 @@ void supervision(int n) {
   emit("sup.offline_heap_kib_per_tree", (heap_kib() - heap0) / starts);
 }
 
+/// Heap per actor of each kind a tree holds, each spawned `n` times on its
+/// own (offline: no socket), beside a bare CAF actor: issue 17's breakdown.
+void anatomy(int n) {
+  caf::actor_system_config cfg;
+  add_error_categories(cfg);
+  caf::actor_system sys{cfg};
+  auto transport = spawn_transport(sys);
+  std::vector<caf::actor> keep;
+  keep.reserve(static_cast<size_t>(n) * 12);
+  auto measure = [&](const std::string& what, auto spawn_one) {
+    std::this_thread::sleep_for(300ms); // the spawns' first messages run
+    auto heap0 = heap_kib();
+    for (int i = 0; i < n; ++i)
+      keep.push_back(caf::actor_cast<caf::actor>(spawn_one(i)));
+    std::this_thread::sleep_for(300ms);
+    emit("anatomy." + what + "_kib", (heap_kib() - heap0) / n);
+  };
+  measure("bare_caf_actor", [&](int) {
+    return sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
+  });
+  measure("registry", [&](int) { return sup::spawn_registry(sys); });
+  measure("ref_counter", [&](int) { return spawn_ref_counter(sys); });
+  connection_config cc;
+  cc.offline = true;
+  measure("liveness", [&](int) {
+    return detail::spawn_liveness(sys, cc.liveness, detail::peer_dead_sink{});
+  });
+  measure("heartbeat", [&](int) {
+    return detail::spawn_heartbeat(sys, cc.heartbeat, {}, transport, {},
+                                   protocol::wire_version::v2);
+  });
+  measure("senders_supervisor", [&](int) { return sup::spawn_dynamic_supervisor(sys); });
+  measure("connection_offline", [&](int i) {
+    auto c = cc;
+    c.url = "ws://127.0.0.1:1/socket/websocket?n=" + std::to_string(i);
+    return detail::spawn_connection(sys, c, detail::connection_links{transport, {}, {}, {}, {}});
+  });
+  measure("endpoint", [&](int i) {
+    detail::endpoint_config ec;
+    ec.profile = "a" + std::to_string(i);
+    return detail::spawn_endpoint(sys, ec);
+  });
+  // The whole tree, as the runtime starts it (offline): its supervisor, the
+  // children above, and the runtime's own record of the profile.
+  runtime_config rc;
+  rc.watch_system = false;
+  rc.transport = transport;
+  auto runtime = spawn_runtime(sys, rc);
+  caf::scoped_actor self{sys};
+  measure("tree_offline", [&](int i) {
+    profile_config pc;
+    pc.profile = "t" + std::to_string(i);
+    pc.connection.offline = true;
+    connection_actor out;
+    self->request(runtime, 60s, start_atom::value, pc)
+      .receive([&](connection_actor& h) { out = h; }, [](caf::error&) {});
+    return out;
+  });
+  for (auto& a : keep)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  self->send_exit(runtime, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -468,6 +552,8 @@ int main(int argc, char** argv) {
     storm(arg(2, 10000), arg(3, 1) != 0);
   else if (mode == "supervision")
     supervision(arg(2, 5));
+  else if (mode == "anatomy")
+    anatomy(arg(2, 2000));
   else
     return 2;
   return 0;

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libcaf-dev                # CAF 0.17.6: actors, typed interfaces, test scheduler
   libwebsockets-dev libssl-dev openssl
+  libev-dev                 # the transport's epoll loop under libwebsockets
   libhttp-parser-dev        # the control API's HTTP/1.1 request framing
   libhiredis-dev redis-server # the Redis lease store and its tests
   libsimdjson-dev           # decoding

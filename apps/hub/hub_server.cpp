@@ -1,5 +1,8 @@
 #include "apps/hub/hub_server.hpp"
 
+#include <unistd.h>
+
+
 #include "apps/common/listen_address.hpp"
 
 #include <cstdio>
@@ -43,6 +46,10 @@ struct drain_timer {
   owned_timer<hub_server> timer{};
 };
 
+struct idle_timer {
+  owned_timer<hub_server> timer{};
+};
+
 struct slow_reply {
   owned_timer<slow_reply> timer;
   session* owner;
@@ -51,7 +58,6 @@ struct slow_reply {
 };
 
 struct session {
-  owned_timer<session> idle_timer{};
   uint64_t id = 0;
   lws* wsi = nullptr;
   hub_server* hub = nullptr;
@@ -60,6 +66,8 @@ struct session {
   std::deque<std::pair<bool, std::string>> outbound; ///< (binary, LWS_PRE + bytes)
   std::string inbound;
   steady_clock::time_point last_seen = steady_clock::now();
+  /// Its place in the hub's silence order, while the idle check watches it.
+  std::optional<std::list<session*>::iterator> silence_place;
   std::list<std::unique_ptr<slow_reply>> slow;
   std::optional<std::pair<uint16_t, std::string>> closing;
   bool v1 = false; ///< vsn=1.0.0: JSON object frames
@@ -145,17 +153,33 @@ hub_server::hub_server(hub_options opts)
     info.ssl_cert_filepath = opts_.tls_cert.c_str();
     info.ssl_private_key_filepath = opts_.tls_key.c_str();
   }
+  next_session_ = opts_.first_session_id;
+  if (opts_.adopt_only)
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   ctx_ = lws_create_context(&info);
   auto* vhost = ctx_ ? lws_get_vhost_by_name(ctx_, "default") : nullptr;
   if (!vhost)
     throw std::runtime_error("tether-hub: cannot listen on " + opts_.host + ":"
                              + std::to_string(opts_.port));
-  port_ = lws_get_vhost_listen_port(vhost);
+  port_ = opts_.adopt_only ? 0 : lws_get_vhost_listen_port(vhost);
+}
+
+void hub_server::adopt(int fd) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> guard{adopt_mtx_};
+    wake = to_adopt_.empty();
+    to_adopt_.push_back(fd);
+  }
+  if (wake)
+    lws_cancel_service(ctx_);
 }
 
 hub_server::~hub_server() {
   if (drain_timer_)
     lws_sul_cancel(&drain_timer_->timer.sul);
+  if (idle_timer_)
+    lws_sul_cancel(&idle_timer_->timer.sul);
   if (ctx_)
     lws_context_destroy(ctx_);
 }
@@ -203,6 +227,20 @@ void hub_server::stop() noexcept {
 
 int hub_server::on_event(lws* wsi, int reason, void* user, void* in, size_t len) {
   auto* self = static_cast<hub_server*>(lws_context_user(lws_get_context(wsi)));
+  if (self && reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+    std::vector<int> fds;
+    {
+      std::lock_guard<std::mutex> guard{self->adopt_mtx_};
+      fds.swap(self->to_adopt_);
+    }
+    auto* vhost = lws_get_vhost_by_name(self->ctx_, "default");
+    for (auto fd : fds)
+      if (!lws_adopt_socket_vhost(vhost, fd)) {
+        std::fprintf(stderr, "tether-hub: could not take over an accepted connection\n");
+        ::close(fd);
+      }
+    return 0;
+  }
   return self ? self->on_session_event(wsi, reason, user, in, len) : 0;
 }
 
@@ -230,7 +268,8 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
     }
     case LWS_CALLBACK_ESTABLISHED: {
       auto fresh = new session;
-      fresh->id = next_session_++;
+      fresh->id = next_session_;
+      next_session_ += opts_.session_id_step;
       fresh->wsi = wsi;
       fresh->hub = this;
       fresh->v1 = query_arg(wsi, "vsn=") == protocol::v1_vsn;
@@ -246,7 +285,7 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
           std::fprintf(stderr, "overlap max %s=%s %zu\n", opts_.overlap_param.c_str(),
                        value.c_str(), open);
       }
-      on_idle_check(*fresh);
+      heard_from(*fresh);
       return 0;
     }
     case LWS_CALLBACK_RECEIVE: {
@@ -260,7 +299,7 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
       if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
         std::string message;
         message.swap(s->inbound);
-        s->last_seen = steady_clock::now();
+        heard_from(*s);
         on_message(*s, message, lws_frame_is_binary(wsi));
       }
       return 0;
@@ -553,11 +592,54 @@ void hub_server::close_session(session& s, uint16_t code, std::string reason) {
   lws_callback_on_writable(s.wsi);
 }
 
-void hub_server::on_idle_check(session& s) {
-  auto limit = opts_.relay ? duration_cast<milliseconds>(opts_.heartbeat_interval * 3 / 2)
-                           : opts_.idle_timeout;
-  auto silent = duration_cast<milliseconds>(steady_clock::now() - s.last_seen);
-  if (silent >= limit && !s.closing) {
+// The idle check keeps the sessions in the order they were last heard
+// from, and one timer for the first of them: a frame moves its session to
+// the end in O(1). (A timer per session cost an O(n) insert into lws's
+// sorted timer list for each: 45 % of the hub's time while 10,000 clients
+// connected.)
+void hub_server::heard_from(session& s) {
+  s.last_seen = steady_clock::now();
+  if (s.closing)
+    return;
+  if (s.silence_place)
+    by_silence_.splice(by_silence_.end(), by_silence_, *s.silence_place);
+  else
+    s.silence_place = by_silence_.insert(by_silence_.end(), &s);
+  arm_idle_check();
+}
+
+milliseconds hub_server::idle_limit() const {
+  return opts_.relay ? duration_cast<milliseconds>(opts_.heartbeat_interval * 3 / 2)
+                     : opts_.idle_timeout;
+}
+
+void hub_server::arm_idle_check() {
+  if (idle_armed_ || by_silence_.empty())
+    return;
+  idle_armed_ = true;
+  auto due = by_silence_.front()->last_seen + idle_limit();
+  auto wait = std::max(duration_cast<microseconds>(due - steady_clock::now()), microseconds{1});
+  if (!idle_timer_)
+    idle_timer_ = std::make_unique<idle_timer>();
+  idle_timer_->timer.owner = this;
+  lws_sul_schedule(ctx_, 0, &idle_timer_->timer.sul,
+                   [](lws_sorted_usec_list_t* sul) {
+                     auto* hub = owner_of<hub_server>(sul);
+                     hub->idle_armed_ = false;
+                     hub->on_idle_check();
+                   },
+                   static_cast<lws_usec_t>(wait.count()));
+}
+
+void hub_server::on_idle_check() {
+  auto limit = idle_limit();
+  auto now = steady_clock::now();
+  while (!by_silence_.empty() && now - by_silence_.front()->last_seen >= limit) {
+    auto& s = *by_silence_.front();
+    by_silence_.pop_front();
+    s.silence_place.reset();
+    if (s.closing)
+      continue; // already on its way out
     log_line("session %llu %s\n", s.id, "silent too long: closing");
     // The rest of its rooms learn that this member is gone (seed 004).
     for (auto& [topic, join_ref] : s.joined)
@@ -571,23 +653,16 @@ void hub_server::on_idle_check(session& s) {
     } else { // Phoenix closes an idle socket with 1000
       close_session(s, close_normal, "idle timeout");
     }
-    return;
   }
-  auto wait = silent >= limit ? limit : limit - silent;
-  s.idle_timer.owner = &s;
-  lws_sul_schedule(ctx_, 0, &s.idle_timer.sul,
-                   [](lws_sorted_usec_list_t* sul) {
-                     auto* owner = owner_of<session>(sul);
-                     owner->hub->on_idle_check(*owner);
-                   },
-                   static_cast<lws_usec_t>(duration_cast<microseconds>(wait).count()));
+  arm_idle_check();
 }
 
 void hub_server::end_session(session& s) {
   sessions_.erase(&s);
   if (s.overlap_key)
     overlap_.closed(*s.overlap_key);
-  lws_sul_cancel(&s.idle_timer.sul);
+  if (s.silence_place)
+    by_silence_.erase(*s.silence_place);
   for (auto& p : s.slow)
     lws_sul_cancel(&p->timer.sul);
   auto topics = s.joined;

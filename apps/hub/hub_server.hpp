@@ -6,7 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <map>
+#include <mutex>
+#include <vector>
 #include <memory>
 #include <set>
 #include <string>
@@ -54,10 +57,17 @@ struct hub_options {
   /// Both set: serve wss:// with this certificate chain and key (PEM).
   std::string tls_cert;
   std::string tls_key;
+  /// Listen on nothing: serve only the connections handed to adopt() (the
+  /// service threads of tether-hub --threads, a benchmark mode).
+  bool adopt_only = false;
+  /// Session ids: first, first + step, ... (distinct across --threads).
+  uint64_t first_session_id = 1;
+  uint64_t session_id_step = 1;
 };
 
 struct session;
 struct drain_timer;
+struct idle_timer;
 
 /// "HOST:PORT" for --host HOST, an IPv6 address in brackets.
 std::string listen_text(const std::string& host, int port);
@@ -83,6 +93,9 @@ public:
 
   static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);
 
+  /// Serves a connection accepted elsewhere (thread-safe; the hub owns fd).
+  void adopt(int fd);
+
 private:
   friend struct session;
   int on_session_event(lws* wsi, int reason, void* user, void* in, size_t len);
@@ -101,7 +114,10 @@ private:
              std::string_view status, std::string_view response);
   void unjoin(session& s, const std::string& topic);
   void close_session(session& s, uint16_t code, std::string reason);
-  void on_idle_check(session& s);
+  void heard_from(session& s);
+  std::chrono::milliseconds idle_limit() const;
+  void arm_idle_check();
+  void on_idle_check();
   void end_session(session& s);
   void begin_drain();
   bool peer_connected(const session& s) const;
@@ -113,6 +129,11 @@ private:
   bool draining_ = false;
   bool drain_expired_ = false;
   std::set<session*> sessions_;
+  std::mutex adopt_mtx_;
+  std::vector<int> to_adopt_; ///< guarded by adopt_mtx_
+  std::list<session*> by_silence_; ///< open sessions, the longest silent first
+  std::unique_ptr<idle_timer> idle_timer_;
+  bool idle_armed_ = false;
   overlap_tracker overlap_;
   std::unique_ptr<drain_timer> drain_timer_;
   protocol::phoenix_json_codec codec_;

@@ -2,26 +2,62 @@
 //   tether-hub [--host 127.0.0.1] [--port 4000] [--idle-timeout-ms 60000]
 //              [--relay] [--heartbeat-interval-ms 30000]
 //              [--no-heartbeat-replies] [--log-pushes] [--overlap-param NAME]
+//              [--threads N]
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "apps/common/listen_address.hpp"
+#include "apps/common/listen_socket.hpp"
 #include "apps/common/version.hpp"
 #include "apps/hub/hub_server.hpp"
 
 namespace {
 
-// The one piece of global state: what a signal handler can reach.
-tether::hub::hub_server* running_hub = nullptr;
+// The one piece of global state: what a signal handler can reach (one hub
+// per service thread; --threads).
+constexpr long max_threads = 64;
+std::array<tether::hub::hub_server*, max_threads> running_hubs{};
+std::atomic<bool> accepting{true};
 
 void on_signal(int) {
-  if (running_hub)
-    running_hub->stop();
+  accepting = false;
+  for (auto* hub : running_hubs)
+    if (hub)
+      hub->stop();
+}
+
+/// --threads: one thread accepts on the listening socket and hands each
+/// connection to the service threads in turn. (lws 4.1 sets SO_REUSEPORT only
+/// for a context with several service threads of its own, which Debian's
+/// build, LWS_MAX_SMP 1, does not have; so one context per thread cannot
+/// share the port.)
+void accept_loop(int listen_fd, const std::vector<std::unique_ptr<tether::hub::hub_server>>& hubs) {
+  size_t next = 0;
+  pollfd p{listen_fd, POLLIN, 0};
+  while (accepting) {
+    if (::poll(&p, 1, 100) <= 0)
+      continue;
+    for (;;) {
+      int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0)
+        break; // EAGAIN: all taken
+      hubs[next++ % hubs.size()]->adopt(fd);
+    }
+  }
 }
 
 void usage(std::FILE* out) {
@@ -42,6 +78,10 @@ void usage(std::FILE* out) {
     "                              param NAME; log each new maximum and, at exit,\n"
     "                              the largest (\"overlap max N\")\n"
     "  --compress                  accept permessage-deflate (Phoenix's compress: true)\n"
+    "  --threads N                 benchmark mode: N service threads, each its own\n"
+    "                              lws context; connections are dealt to them in\n"
+    "                              turn. Rooms, broadcasts and presence stay within\n"
+    "                              a thread (default 1)\n"
     "  --tls-cert FILE --tls-key FILE\n"
     "                              serve wss:// with this PEM certificate and key\n"
     "  --help                      this text\n"
@@ -82,6 +122,7 @@ constexpr long max_ms = 24L * 3600 * 1000; // a day
 int main(int argc, char** argv) {
   tether::hub::hub_options opts;
   bool allow_remote = false;
+  long threads = 1;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -106,6 +147,13 @@ int main(int argc, char** argv) {
       opts.relay = true;
     } else if (arg == "--compress") {
       opts.compress = true;
+    } else if (arg == "--threads") {
+      threads = number_arg(i, argc, argv, max_threads);
+      if (threads == 0) {
+        std::fprintf(stderr, "tether-hub: --threads takes a number from 1 to %ld\n",
+                     max_threads);
+        return 2;
+      }
     } else if (arg == "--allow-remote") {
       allow_remote = true;
     } else if (arg == "--overlap-param") {
@@ -142,15 +190,47 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    tether::hub::hub_server hub{opts};
-    running_hub = &hub;
+    std::vector<std::unique_ptr<tether::hub::hub_server>> hubs;
+    tether::apps::listen_socket listener;
+    if (threads > 1) {
+      listener = tether::apps::open_listen_socket(*where, why);
+      if (listener.fd < 0) {
+        std::fprintf(stderr, "tether-hub: cannot listen on %s: %s\n", opts.host.c_str(),
+                     why.c_str());
+        return 1;
+      }
+      opts.adopt_only = true;
+    }
+    opts.session_id_step = static_cast<uint64_t>(threads);
+    while (static_cast<long>(hubs.size()) < threads) {
+      opts.first_session_id = hubs.size() + 1;
+      hubs.push_back(std::make_unique<tether::hub::hub_server>(opts));
+    }
+    for (size_t i = 0; i < hubs.size(); ++i)
+      running_hubs[i] = hubs[i].get();
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::printf("tether-hub listening on %s://%s:%d/socket/websocket\n",
-                opts.tls_cert.empty() ? "ws" : "wss", opts.host.c_str(), hub.port());
+                opts.tls_cert.empty() ? "ws" : "wss", opts.host.c_str(),
+                threads > 1 ? listener.port : hubs.front()->port());
+    if (threads > 1)
+      std::printf("tether-hub: %ld service threads; rooms do not span threads\n", threads);
     std::fflush(stdout);
-    hub.run();
-    running_hub = nullptr;
+    std::vector<std::thread> service;
+    for (size_t i = 1; i < hubs.size(); ++i)
+      service.emplace_back([hub = hubs[i].get()] { hub->run(); });
+    std::thread acceptor;
+    if (threads > 1)
+      acceptor = std::thread{[&] { accept_loop(listener.fd, hubs); }};
+    hubs.front()->run();
+    for (auto& t : service)
+      t.join();
+    accepting = false;
+    if (acceptor.joinable())
+      acceptor.join();
+    if (listener.fd >= 0)
+      ::close(listener.fd);
+    running_hubs.fill(nullptr);
     std::fprintf(stderr, "tether-hub stopped\n");
     return 0;
   } catch (const std::exception& ex) {

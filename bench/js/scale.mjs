@@ -1,10 +1,12 @@
 // COUNT official-client sockets in one Node process, each joined to a topic
 // with its heartbeat running: time to all joined, memory per socket, idle CPU.
-//   node scale.mjs URL COUNT
+//   node scale.mjs URL[,URL...] COUNT   (sockets spread over the URLs in turn)
 import { emit, joined } from './common.mjs';
 import { readFileSync } from 'node:fs';
 
-const [url, count] = [process.argv[2], Number(process.argv[3])];
+const [urls, count] = [process.argv[2].split(','), Number(process.argv[3])];
+// BENCH_KEY_PREFIX (e.g. "s1000.") tells runs of different sizes apart.
+const prefix = process.env.BENCH_KEY_PREFIX ?? '';
 const rssKib = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
 globalThis.gc?.();
 const rss0 = rssKib();
@@ -13,18 +15,18 @@ const clients = [];
 // open in batches, as tree_bench does, so neither side's accept queue overflows
 for (let i = 0; i < count; i += 500) {
   const batch = [];
-  for (let j = i; j < Math.min(count, i + 500); j++) batch.push(joined(url, `room:s${j}`));
+  for (let j = i; j < Math.min(count, i + 500); j++) batch.push(joined(urls[j % urls.length], `room:s${j}`));
   clients.push(...await Promise.all(batch));
 }
 const secs = Number(process.hrtime.bigint() - begin) / 1e9;
-emit('scale.js.joined', clients.length);
-emit('scale.js.join_s', secs);
+emit(prefix + 'scale.js.joined', clients.length);
+emit(prefix + 'scale.js.join_s', secs);
 await new Promise((r) => setTimeout(r, 2000)); // settle before measuring
 globalThis.gc?.();
-emit('scale.js.kib_per_socket', (rssKib() - rss0) / count);
+emit(prefix + 'scale.js.kib_per_socket', (rssKib() - rss0) / count);
 const cpu0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, 10000));
 const cpu = process.cpuUsage(cpu0);
-emit('scale.js.idle_cpu_pct', 100 * (cpu.user + cpu.system) / 1e6 / 10);
+emit(prefix + 'scale.js.idle_cpu_pct', 100 * (cpu.user + cpu.system) / 1e6 / 10);
 for (const { socket } of clients) socket.disconnect();
 process.exit(0);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <unistd.h>
 
@@ -141,6 +142,56 @@ TEST_CASE("a client silent past the idle timeout is closed and its room is told"
       caf::after(std::chrono::seconds{5}) >> [] {});
   CHECK(closed);
   CHECK(told);
+}
+
+TEST_CASE("the idle check follows who was heard from last: a client that keeps "
+          "talking stays, the silent one beside it is closed",
+          "[integration]") {
+  // The talker opened first, so only its frames keep it from being the first
+  // one checked; it speaks every 100 ms against a 1 s limit.
+  hub_process hub{{"--idle-timeout-ms", "1000"}};
+  socket_fixture f;
+  wire_session talker{f, hub.url()};
+  wire_session silent{f, hub.url()};
+  bool silent_closed = false, talker_closed = false;
+  int ref = 1;
+  for (int i = 0; i < 20; ++i) {
+    talker.send(f.codec.encode_heartbeat(std::to_string(++ref)));
+    // Until 100 ms pass without an event: the talker's pace.
+    for (bool quiet = false; !quiet;)
+      (*f.self)->receive(
+        [&](socket_closed& c) {
+          silent_closed = silent_closed || (c.id == silent.id && c.code == 1000);
+          talker_closed = talker_closed || c.id == talker.id;
+        },
+        [](socket_received&) {}, // the talker's heartbeat replies
+        caf::after(std::chrono::milliseconds{100}) >> [&] { quiet = true; });
+  }
+  CHECK(silent_closed);
+  CHECK_FALSE(talker_closed);
+  talker.send(f.codec.encode_join(std::to_string(++ref), "room:still"));
+  std::optional<protocol::frame> reply;
+  for (int i = 0; i < 5 && !(reply && reply->ref == std::to_string(ref)); ++i)
+    reply = talker.maybe_next(std::chrono::seconds{2});
+  REQUIRE(reply);
+  CHECK(status_of(*reply) == "ok");
+}
+
+TEST_CASE("tether-hub --threads serves each connection on one of its service threads",
+          "[integration]") {
+  hub_process hub{{"--threads", "3"}};
+  socket_fixture f;
+  std::vector<std::unique_ptr<wire_session>> sessions;
+  for (int i = 0; i < 6; ++i)
+    sessions.push_back(std::make_unique<wire_session>(f, hub.url()));
+  for (auto& s : sessions) {
+    s->send(f.codec.encode_join("1", "room:threads"));
+    CHECK(status_of(s->next()) == "ok");
+    s->send(f.codec.encode_push("1", "2", "room:threads", "echo", R"({"n":1})"));
+    auto echoed = protocol::parse_reply(s->next());
+    REQUIRE(echoed);
+    CHECK(echoed->response == R"({"n":1})");
+  }
 }
 
 namespace {
