@@ -120,9 +120,12 @@ void add_error_categories(caf::actor_system_config& cfg);
 /// the push round trip measured 2 to 3 times slower (docs/performance.md).
 /// With these settings a worker polls a little longer without sleeping,
 /// then waits on a condition variable that any enqueue wakes at once; idle
-/// CPU stayed the same. Call it before the actor_system is built; it sets
-/// `work-stealing.moderate-*`, which a later parse of the user's own
-/// settings may still override.
+/// CPU stayed the same. It also starts one worker per core
+/// (`scheduler.max-threads`; CAF's own default is at least four, and the
+/// surplus polled for the cores the lws thread needs). Call it before the
+/// actor_system is built; it sets `work-stealing.moderate-*` and
+/// `scheduler.max-threads`, which a later parse of the user's own settings
+/// may still override.
 void tune_scheduler_for_sockets(caf::actor_system_config& cfg);
 
 } // namespace tether

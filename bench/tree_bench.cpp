@@ -6,6 +6,7 @@
 //   tree_bench storm T JITTER     T trees, hub restarted: time to rejoin, attempt rate
 //   tree_bench supervision N      crash -> rejoined latency; trees started per second
 //   tree_bench anatomy N          heap per actor of each kind a tree holds
+//   tree_bench offline N          N trees without sockets: start time, memory, idle CPU
 
 #include <algorithm>
 #include <atomic>
@@ -352,9 +353,10 @@ void pipelined(int total, int window, int conns) {
   emit(key + ".tether.failed", failed.load());
 }
 
-/// Loopback sockets to one server address and port: the ephemeral port range
-/// (32768-60999) is shared by all of them, so large runs use several hubs.
-constexpr int trees_per_hub = 25000;
+/// Loopback sockets to one server address and port share the ephemeral port
+/// range (32768-60999), and a hub is a process under the descriptor limit:
+/// large runs use several hubs.
+constexpr int trees_per_hub = 18000;
 
 void scale(int trees) {
   std::vector<std::unique_ptr<testing::hub_process>> hubs;
@@ -389,6 +391,31 @@ void scale(int trees) {
   // Where that CPU went, thread by thread (clock ticks: 10 ms resolution).
   for (auto& [name, secs] : cpu_by_thread())
     emit("scale.tether.idle_cpu_pct." + name, 100.0 * (secs - threads0[name]) / 10.0);
+}
+
+/// N trees without sockets (offline): what the actors alone cost at a size
+/// the socket rows cannot reach on a machine whose descriptor limit is low.
+void offline(int trees) {
+  bench_client c;
+  auto heap0 = heap_kib();
+  auto rss0 = rss_kib();
+  auto begin = clock_type::now();
+  for (int i = 0; i < trees; ++i) {
+    profile_config pc;
+    pc.profile = "o" + std::to_string(i);
+    pc.connection.offline = true;
+    (*c.self)->request(c.runtime, 60s, start_atom::value, pc)
+      .receive([](connection_actor&) {}, [](caf::error&) {});
+  }
+  auto secs = std::chrono::duration<double>(clock_type::now() - begin).count();
+  std::this_thread::sleep_for(2s); // let the starts settle before measuring
+  emit("offline.tether.trees", trees);
+  emit("offline.tether.start_s", secs);
+  emit("offline.tether.heap_kib_per_tree", (heap_kib() - heap0) / trees);
+  emit("offline.tether.kib_per_tree", (rss_kib() - rss0) / trees);
+  auto cpu0 = cpu_seconds();
+  std::this_thread::sleep_for(10s); // a measurement window
+  emit("offline.tether.idle_cpu_pct", 100.0 * (cpu_seconds() - cpu0) / 10.0);
 }
 
 void storm(int trees, bool jitter) {
@@ -552,6 +579,8 @@ int main(int argc, char** argv) {
     storm(arg(2, 10000), arg(3, 1) != 0);
   else if (mode == "supervision")
     supervision(arg(2, 5));
+  else if (mode == "offline")
+    offline(arg(2, 100000));
   else if (mode == "anatomy")
     anatomy(arg(2, 2000));
   else
