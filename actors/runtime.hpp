@@ -122,8 +122,10 @@ void add_error_categories(caf::actor_system_config& cfg);
 /// then waits on a condition variable that any enqueue wakes at once; idle
 /// CPU stayed the same. It also starts one worker per core
 /// (`scheduler.max-threads`; CAF's own default is at least four, and the
-/// surplus polled for the cores the lws thread needs). Call it before the
-/// actor_system is built; it sets `work-stealing.moderate-*` and
+/// surplus polled for the cores the lws thread needs), and lets an idle
+/// worker wake on its own every 50 ms instead of 10 ms, only to look for
+/// work to steal. Call it before the actor_system is built; it sets
+/// `work-stealing.moderate-*`, `work-stealing.relaxed-sleep-duration` and
 /// `scheduler.max-threads`, which a later parse of the user's own settings
 /// may still override.
 void tune_scheduler_for_sockets(caf::actor_system_config& cfg);
