@@ -370,17 +370,20 @@ void transport_engine::drain_commands() {
   for (auto* rec : records_to_wake) {
     if (rec->wsi && rec->opened) {
       lws_callback_on_writable(rec->wsi);
-    } else if (rec->wsi) {
-      bool closing;
-      {
-        std::lock_guard<std::mutex> guard{mtx_};
-        closing = rec->close_request.has_value();
-      }
-      if (closing) // still connecting: abandon the attempt
-        lws_set_timeout(rec->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+      continue;
     }
-    // Still waiting for its turn to dial: connect() sees the close request
-    // and ends it without dialing; its id left in the queue is skipped.
+    bool closing;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      closing = rec->close_request.has_value();
+    }
+    if (!closing)
+      continue;
+    if (rec->wsi) // still connecting: abandon the attempt
+      lws_set_timeout(rec->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    else if (!rec->dialing && !rec->ended)
+      connect(*rec); // waiting for its turn to dial: ends now, undialed (its
+                     // id left in the queue is skipped)
   }
 }
 

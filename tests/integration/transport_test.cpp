@@ -272,6 +272,39 @@ TEST_CASE("sockets beyond max_handshakes wait for a handshake to end before they
   ::close(fd);
 }
 
+TEST_CASE("a socket closed while it waits its turn to dial ends at once, undialed",
+          "[integration]") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  socklen_t len = sizeof(sa);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  hub_process hub;
+  transport_config tc;
+  tc.max_handshakes = 1;
+  socket_fixture f{tc};
+  socket_options stuck{"ws://127.0.0.1:" + std::to_string(ntohs(sa.sin_port))
+                       + "/socket/websocket"};
+  stuck.connect_timeout = 3s;
+  auto first = f.open(stuck);
+  auto second = f.open({hub.url()});
+  (*f.self)->send(f.transport, close_atom::value, second, uint16_t{1000}, std::string{"bye"});
+  std::vector<std::string> events;
+  for (int i = 0; i < 2; ++i)
+    (*f.self)->receive(
+      [&](socket_failed& e) {
+        events.push_back(std::string{e.id == first ? "first " : "second "} + to_string(e.why));
+      },
+      [&](socket_closed& e) { events.push_back(e.id == second ? "second closed" : "first closed"); },
+      [&](socket_opened& e) { events.push_back(e.id == second ? "second open" : "first open"); },
+      caf::after(std::chrono::seconds{10}) >> [] {});
+  CHECK(events == std::vector<std::string>{"second closed", "first connect_timeout"});
+  ::close(fd);
+}
+
 TEST_CASE("an inbound message over the limit closes the socket with 1009",
           "[integration]") {
   hub_process hub;
