@@ -1,10 +1,5 @@
 // The libwebsockets transport against a real tether-hub on loopback.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include <caf/all.hpp>
@@ -238,24 +233,16 @@ TEST_CASE("the frame watch keeps reading a socket that was idle for seconds, amo
 
 TEST_CASE("sockets beyond max_handshakes wait for a handshake to end before they dial",
           "[integration]") {
-  // A listener that never accepts: the TCP handshake completes in its
-  // backlog, the upgrade is never answered, and the socket's connect
-  // timeout ends it. With one handshake at a time, the socket opened after
+  // A frozen hub: the TCP handshake completes in its backlog, the upgrade is
+  // never answered, and the socket's connect timeout ends it. With one handshake at a time, the socket opened after
   // it dials only then.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-  REQUIRE(::listen(fd, 8) == 0);
-  socklen_t len = sizeof(sa);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  hub_process frozen;
+  frozen.freeze(); // TCP accepts (kernel backlog), the upgrade never answers
   hub_process hub;
   transport_config tc;
   tc.max_handshakes = 1;
   socket_fixture f{tc};
-  socket_options stuck{"ws://127.0.0.1:" + std::to_string(ntohs(sa.sin_port))
-                       + "/socket/websocket"};
+  socket_options stuck{frozen.url()};
   stuck.connect_timeout = 1s;
   auto first = f.open(stuck);
   auto second = f.open({hub.url()});
@@ -269,25 +256,18 @@ TEST_CASE("sockets beyond max_handshakes wait for a handshake to end before they
       [&](socket_opened& e) { events.push_back(e.id == second ? "second open" : "first open"); },
       caf::after(std::chrono::seconds{10}) >> [] {});
   CHECK(events == std::vector<std::string>{"first connect_timeout", "second open"});
-  ::close(fd);
+  frozen.thaw();
 }
 
 TEST_CASE("a socket closed while it waits its turn to dial ends at once, undialed",
           "[integration]") {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-  REQUIRE(::listen(fd, 8) == 0);
-  socklen_t len = sizeof(sa);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  hub_process frozen;
+  frozen.freeze(); // TCP accepts (kernel backlog), the upgrade never answers
   hub_process hub;
   transport_config tc;
   tc.max_handshakes = 1;
   socket_fixture f{tc};
-  socket_options stuck{"ws://127.0.0.1:" + std::to_string(ntohs(sa.sin_port))
-                       + "/socket/websocket"};
+  socket_options stuck{frozen.url()};
   stuck.connect_timeout = 3s;
   auto first = f.open(stuck);
   auto second = f.open({hub.url()});
@@ -302,7 +282,7 @@ TEST_CASE("a socket closed while it waits its turn to dial ends at once, undiale
       [&](socket_opened& e) { events.push_back(e.id == second ? "second open" : "first open"); },
       caf::after(std::chrono::seconds{10}) >> [] {});
   CHECK(events == std::vector<std::string>{"second closed", "first connect_timeout"});
-  ::close(fd);
+  frozen.thaw();
 }
 
 TEST_CASE("an inbound message over the limit closes the socket with 1009",
