@@ -233,8 +233,12 @@ const char* to_string(runtime_errc code) {
 }
 
 void tune_scheduler_for_sockets(caf::actor_system_config& cfg) {
+  // Poll without sleeping, briefly: a sleep of CAF's 50 µs between polls is
+  // a thread wake-up each, and 5,000 polls spun about 25 µs after every
+  // message from another thread, half the idle CPU of 10,000 trees with
+  // their heartbeats, for no gain in round trips (docs/performance.md).
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
-  cfg.set("work-stealing.moderate-poll-attempts", int64_t{5000});
+  cfg.set("work-stealing.moderate-poll-attempts", int64_t{200});
   // One worker per core. CAF starts at least four; on fewer cores the extra
   // workers poll for the cores the lws thread needs (2 cores: round trips
   // +31 %, pipelined over 100 connections +55 %; docs/performance.md).

@@ -76,6 +76,7 @@ struct socket_record {
   size_t frame_remaining = 0;                  // (lws) at the last watch
   bool stalled = false;                        // (lws) closing with 1008
   bool lapsed_seen = false;                    // (lws) closing for the lease, with 1008
+  protocol::check_place wheel_place;           // (lws) in the engine's frame_checks_
   // guarded by the mutex:
   std::list<std::pair<protocol::wire_kind, std::string>> outbound;
   std::optional<std::pair<uint16_t, std::string>> close_request;
@@ -242,21 +243,19 @@ void transport_engine::run() {
   // Named so that a profiler, top -H or the benchmarks can tell its CPU apart.
   pthread_setname_np(pthread_self(), "tether.lws");
   if (loop_ != nullptr) {
-    // lws 4.1's libev glue re-arms its timer watcher with ev_timer_start,
-    // which does nothing while the watcher runs: a timer scheduled sooner
-    // than the one pending (a connect timeout under lws's 35 s ones) waits
-    // for the next socket event, or for ever. A wake-up every 50 ms makes
-    // lws serve its due timers; 20 empty wake-ups a second cost nothing.
     ev_timer kick;
     ev_timer_init(&kick,
                   [](struct ev_loop*, ev_timer* w, int) {
-                    lws_cancel_service(static_cast<transport_engine*>(w->data)->ctx_);
+                    auto* engine = static_cast<transport_engine*>(w->data);
+                    lws_cancel_service(engine->ctx_);
+                    engine->pace_kick();
                   },
                   timer_kick_s, timer_kick_s);
     kick.data = this;
-    ev_timer_start(loop_, &kick);
+    kick_ = &kick;
     ev_run(loop_, 0); // until the stop's wake-up breaks it
     ev_timer_stop(loop_, &kick);
+    kick_ = nullptr;
     return;
   }
   while (!stopping_)
@@ -366,6 +365,7 @@ void transport_engine::drain_commands() {
       connect(*rec);
     else
       waiting_to_dial_.push_back(rec->id);
+  pace_kick();
   }
   for (auto* rec : records_to_wake) {
     if (rec->wsi && rec->opened) {
@@ -385,6 +385,30 @@ void transport_engine::drain_commands() {
       connect(*rec); // waiting for its turn to dial: ends now, undialed (its
                      // id left in the queue is skipped)
   }
+}
+
+/// lws 4.1's libev glue re-arms its timer watcher with ev_timer_start, which
+/// does nothing while the watcher runs: a timer scheduled sooner than the
+/// one pending (a connect timeout under lws's 35 s ones, the frame sweep)
+/// waits for that one, or for the next socket event. Our own libev timer
+/// wakes lws to serve its due timers: every 50 ms while a handshake is in
+/// progress or waits, so that connect timeouts and abandoned attempts end on
+/// time; every second while sockets are open, which bounds how late the
+/// frame sweep and lws's own timers (a close waiting for its answer) run;
+/// not at all with no socket. 20 wake-ups a second for an idle process were
+/// a quarter of the transport thread's idle CPU at 10,000 sockets.
+void transport_engine::pace_kick() {
+  if (kick_ == nullptr)
+    return;
+  double period = handshaking() ? timer_kick_s : frame_checks_.empty() ? 0.0 : 1.0;
+  if (period == 0.0) {
+    ev_timer_stop(loop_, kick_);
+    return;
+  }
+  if (ev_is_active(kick_) && kick_->repeat == period)
+    return;
+  kick_->repeat = period;
+  ev_timer_again(loop_, kick_);
 }
 
 void transport_engine::handshake_over(socket_record& rec) {
@@ -459,6 +483,7 @@ void transport_engine::connect(socket_record& rec) {
   auto id = rec.id;
   rec.dialing = true;
   ++handshakes_;
+  pace_kick();
   if (!lws_client_connect_via_info(&ci)) {
     // lws may already have reported and destroyed the wsi (and so erased the
     // record) inside the call: look the record up again, by id.
@@ -501,14 +526,18 @@ void transport_engine::connect(socket_record& rec) {
 /// lws tells us nothing of a frame until its payload fills the receive
 /// buffer or ends, so a header that announces 2^63 bytes, or a frame that
 /// trickles in forever, would hold the socket until the heartbeat gives up.
-/// Once a second one sweep reads what each open socket's frame in progress
-/// still lacks. One timer for all sockets, not one each: lws keeps its timers
-/// in a sorted list (an insert walks it) and wakes its poll for each, so a
-/// timer per socket cost 45 % of a core at 1,000 idle sockets.
-void transport_engine::watch_frames(socket_record& rec) {
-  watched_.insert(&rec);
+/// One sweep a second reads the frame in progress of the sockets due in the
+/// check wheel (protocol/frame_watch.hpp): every second while a frame is in
+/// progress, every idle_check_period otherwise. One lws timer for all
+/// sockets, not one each: lws keeps its timers in a sorted list (an insert
+/// walks it) and wakes its poll for each, so a timer per socket cost 45 % of
+/// a core at 1,000 idle sockets; and reading every socket every second was a
+/// third of the thread's idle CPU at 10,000.
+void transport_engine::watch_frames(socket_record& rec, unsigned in_seconds) {
+  frame_checks_.schedule(&rec, in_seconds);
   if (!sweep_armed_)
     arm_frame_sweep();
+  pace_kick();
 }
 
 void transport_engine::arm_frame_sweep() {
@@ -518,7 +547,7 @@ void transport_engine::arm_frame_sweep() {
                      auto* engine = lws_container_of(sul, engine_timer, sul)->engine;
                      engine->sweep_armed_ = false;
                      engine->sweep_frames();
-                     if (!engine->watched_.empty())
+                     if (!engine->frame_checks_.empty())
                        engine->arm_frame_sweep();
                    },
                    frame_watch_us);
@@ -526,12 +555,12 @@ void transport_engine::arm_frame_sweep() {
 
 void transport_engine::sweep_frames() {
   auto now = lws_now_usecs();
-  for (auto i = watched_.begin(); i != watched_.end();) {
-    auto* r = *i;
+  for (auto* r : frame_checks_.take_due()) {
     if (!r->wsi || r->ended || r->oversized || r->stalled || !check_frame(*r, now))
-      i = watched_.erase(i);
-    else
-      ++i;
+      continue; // no longer watched
+    frame_checks_.schedule(r, r->frame_stalled_since != 0
+                                ? 1u
+                                : protocol::idle_check_period(r->opts.frame_timeout));
   }
 }
 
@@ -565,7 +594,7 @@ bool transport_engine::check_frame(socket_record& rec, lws_usec_t now) {
 void transport_engine::finish(socket_record& rec) {
   handshake_over(rec);
   lws_sul_cancel(&rec.connect_timer.sul);
-  watched_.erase(&rec);
+  frame_checks_.remove(&rec);
   std::lock_guard<std::mutex> guard{mtx_};
   sockets_.erase(rec.id);
 }
@@ -611,7 +640,7 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
       rec.opened = true;
       lws_sul_cancel(&rec.connect_timer.sul);
       handshake_over(rec);
-      watch_frames(rec);
+      watch_frames(rec, 1);
       caf::anon_send(rec.owner, socket_opened{rec.id, rec.compressed});
       lws_callback_on_writable(wsi);
       return 0;
@@ -634,7 +663,12 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
         return 0;
       }
       rec.inbound.append(static_cast<const char*>(in), len);
-      if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+      bool complete = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+      // A frame in progress is read every second from now on, not only
+      // at the socket's next idle check.
+      if (!complete && frame_checks_.due_in(&rec) != 1)
+        watch_frames(rec, 1);
+      if (complete) {
         auto kind = lws_frame_is_binary(wsi) ? protocol::wire_kind::binary
                                              : protocol::wire_kind::text;
         std::string message;

@@ -21,8 +21,10 @@
 #include <libwebsockets.h>
 
 #include "actors/transport.hpp"
+#include "protocol/frame_watch.hpp"
 
 struct ev_loop;
+struct ev_timer;
 struct lws;
 struct lws_context;
 struct lws_vhost;
@@ -52,9 +54,9 @@ public:
   /// The lws protocol callback (service thread only).
   static int on_event(lws* wsi, int reason, void* user, void* in, size_t len);
 
-  /// Adds an open socket to the once-a-second check of the frame in
-  /// progress (lws thread).
-  void watch_frames(socket_record& rec);
+  /// (Re)schedules an open socket's next check of its frame in progress,
+  /// `in_seconds` sweeps from now (lws thread).
+  void watch_frames(socket_record& rec, unsigned in_seconds);
 
 private:
   void run();
@@ -73,6 +75,10 @@ private:
   /// A handshake ended (opened or failed): another socket may dial.
   void handshake_over(socket_record& rec);
   void dial_waiting();
+  bool handshaking() const {
+    return handshakes_ > 0 || !waiting_to_dial_.empty();
+  }
+  void pace_kick();
   bool may_dial() const {
     return cfg_.max_handshakes == 0 || handshakes_ < cfg_.max_handshakes;
   }
@@ -92,6 +98,7 @@ private:
   protocol::proxy_settings proxies_;
   lws_context* ctx_ = nullptr;
   ::ev_loop* loop_ = nullptr;
+  ::ev_timer* kick_ = nullptr; ///< (lws thread) see pace_kick
   lws_vhost* direct_ = nullptr;
   std::vector<std::pair<protocol::proxy_endpoint, lws_vhost*>> proxied_;
   std::thread thread_;
@@ -103,8 +110,8 @@ private:
     lws_sorted_usec_list_t sul{};
     transport_engine* engine = nullptr;
   };
-  // (lws thread only) the open sockets the frame sweep reads.
-  std::unordered_set<socket_record*> watched_;
+  // (lws thread only) the open sockets, each until the sweep that reads it.
+  protocol::check_wheel<socket_record> frame_checks_;
   engine_timer frame_sweep_{{}, this};
   bool sweep_armed_ = false;
   // (lws thread only) sockets dialed and not yet open or failed, and the

@@ -141,6 +141,13 @@ struct bench_client {
     // TETHER_SCHEDULER=caf-default measures with CAF's own polling instead.
     if (!caf_default_scheduler())
       tune_scheduler_for_sockets(cfg);
+    // BENCH_CAF_INI: CAF settings in its INI form, applied last, to measure
+    // another setting without rebuilding ("[work-stealing]\nrelaxed-...=...").
+    if (auto* ini = std::getenv("BENCH_CAF_INI")) {
+      std::istringstream in{ini};
+      if (auto err = cfg.parse(caf::actor_system_config::string_list{}, in))
+        std::fprintf(stderr, "BENCH_CAF_INI: %s\n", caf::to_string(err).c_str());
+    }
     sys = std::make_unique<caf::actor_system>(cfg);
     self = std::make_unique<caf::scoped_actor>(*sys);
     runtime_config rc;
@@ -358,6 +365,14 @@ void pipelined(int total, int window, int conns) {
 /// large runs use several hubs.
 constexpr int trees_per_hub = 18000;
 
+/// The idle CPU window of the scale rows, in seconds: BENCH_IDLE_S, or 35
+/// (the 30 s heartbeat interval of tether and of the Phoenix JS client, and
+/// 5 s more).
+double idle_window_s() {
+  auto* env = std::getenv("BENCH_IDLE_S");
+  return env != nullptr ? std::max(1.0, std::atof(env)) : 35.0;
+}
+
 void scale(int trees) {
   std::vector<std::unique_ptr<testing::hub_process>> hubs;
   for (int i = 0; i < (trees + trees_per_hub - 1) / trees_per_hub; ++i)
@@ -385,12 +400,16 @@ void scale(int trees) {
   emit("scale.tether.heap_kib_per_tree", (heap_kib() - heap0) / trees);
   auto cpu0 = cpu_seconds();
   auto threads0 = cpu_by_thread();
-  auto idle = 10s; // a measurement window, not a synchronisation
-  std::this_thread::sleep_for(idle);
-  emit("scale.tether.idle_cpu_pct", 100.0 * (cpu_seconds() - cpu0) / 10.0);
+  // A measurement window, not a synchronisation: longer than the heartbeat
+  // interval, so that every tree's heartbeat is in it (a 10 s window right
+  // after the joins saw none of them).
+  auto window = idle_window_s();
+  std::this_thread::sleep_for(std::chrono::duration<double>(window));
+  emit("scale.tether.idle_window_s", window);
+  emit("scale.tether.idle_cpu_pct", 100.0 * (cpu_seconds() - cpu0) / window);
   // Where that CPU went, thread by thread (clock ticks: 10 ms resolution).
   for (auto& [name, secs] : cpu_by_thread())
-    emit("scale.tether.idle_cpu_pct." + name, 100.0 * (secs - threads0[name]) / 10.0);
+    emit("scale.tether.idle_cpu_pct." + name, 100.0 * (secs - threads0[name]) / window);
 }
 
 /// N trees without sockets (offline): what the actors alone cost at a size

@@ -231,6 +231,30 @@ TEST_CASE("the frame watch keeps reading a socket that was idle for seconds, amo
   }
 }
 
+TEST_CASE("a frame of which only the header came is seen by the idle socket's slower "
+          "check, and closes the socket with 1008 after frame_timeout",
+          "[integration]") {
+  // FIN + text, 126: a 16-bit length follows: 100 bytes; none of them come.
+  // lws reports nothing for a header alone: only the socket's periodic check
+  // sees it. frame_timeout 8 s: an idle socket is read every 2 s
+  // (protocol::idle_check_period), so it is closed 8 to 8 + 2 + 1 s after
+  // the header came.
+  std::string header{"\x81\x7e\x00\x64", 4};
+  testing::hostile_ws_server server{header, 2500ms};
+  socket_fixture f;
+  socket_options opts{server.url()};
+  opts.frame_timeout = 8s;
+  f.open(opts);
+  f.next<socket_opened>();
+  auto t0 = std::chrono::steady_clock::now();
+  auto closed = f.next<socket_closed>(30s);
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(closed.code == 1008);
+  CHECK(closed.by_transport);
+  CHECK(took >= 2500ms + 8s);
+  CHECK(took < 2500ms + 8s + 3s + 2s); // the last 2 s: scheduling slack
+}
+
 TEST_CASE("sockets beyond max_handshakes wait for a handshake to end before they dial",
           "[integration]") {
   // A frozen hub: the TCP handshake completes in its backlog, the upgrade is
