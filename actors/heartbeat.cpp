@@ -25,15 +25,22 @@ struct heartbeat_state {
   socket_id socket = 0; ///< 0 while stopped
   uint64_t run = 0;     ///< bumped on every start and stop: older ticks are void
   std::optional<protocol::time_point> last_activity;
+  caf::actor_clock::time_point due{}; ///< of the tick scheduled last
   static inline const char* name = "tether.heartbeat";
 };
 
 using self_ptr = heartbeat_impl::stateful_pointer<heartbeat_state>;
 
-void schedule_tick(self_ptr self) {
+/// The next tick: an interval after `base`, on the slack's grid.
+void schedule_tick(self_ptr self, caf::actor_clock::time_point base) {
   auto& st = self->state;
-  auto interval = protocol::heartbeat_interval(st.cfg, st.last_activity, self->clock().now());
-  self->delayed_send(self, interval, tick_atom::value, st.run);
+  auto now = self->clock().now();
+  auto interval = protocol::heartbeat_interval(st.cfg, st.last_activity, now);
+  auto due = protocol::coalesce(base + interval, st.cfg.slack);
+  if (due < now) // the process stood still past a whole interval: from now
+    due = protocol::coalesce(now + interval, st.cfg.slack);
+  st.due = due;
+  self->delayed_send(self, due - now, tick_atom::value, st.run);
 }
 
 void stop(self_ptr self) {
@@ -46,7 +53,9 @@ void tick(self_ptr self, uint64_t run) {
   if (run != st.run || st.socket == 0)
     return;
   auto socket = st.socket;
-  schedule_tick(self); // steady cadence: counted from this emit
+  // Steady cadence: counted from this emit's due time (on the grid, so a
+  // slack adds nothing to the interval; without one, the same as now).
+  schedule_tick(self, st.due);
   self->request(st.refs, caf::infinite, next_ref_atom::value)
     .then([self, socket, run](std::string& ref) {
       auto& st = self->state;
@@ -91,7 +100,7 @@ heartbeat_actor spawn_heartbeat(caf::actor_system& sys, protocol::heartbeat_conf
           return; // already ticking on it
         st.socket = socket;
         ++st.run;
-        schedule_tick(self);
+        schedule_tick(self, self->clock().now());
       },
       [self](hb_stop_atom) { stop(self); },
       [self](activity_atom) {
@@ -103,7 +112,7 @@ heartbeat_actor spawn_heartbeat(caf::actor_system& sys, protocol::heartbeat_conf
         // Switching to the fast interval should not wait out a slow tick.
         if (was_slow && st.cfg.fast && st.socket != 0) {
           ++st.run;
-          schedule_tick(self);
+          schedule_tick(self, now);
         }
       },
       [self](tick_atom, uint64_t run) { tick(self, run); },

@@ -128,6 +128,14 @@ caf::actor spawn_counter(caf::actor_system& sys, event_counts& counts) {
   });
 }
 
+/// The heartbeat timer slack of the trees: BENCH_TIMER_SLACK_MS, or 100 ms,
+/// tetherd's default (apps/tetherd/daemon.hpp, default_timer_slack).
+std::chrono::milliseconds timer_slack() {
+  auto* env = std::getenv("BENCH_TIMER_SLACK_MS");
+  return env != nullptr ? std::chrono::milliseconds{std::atoll(env)}
+                        : std::chrono::milliseconds{100};
+}
+
 struct bench_client {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
@@ -183,6 +191,8 @@ struct bench_client {
     pc.connection.backoff.full_jitter = jitter;
     pc.connection.join_timeout = 60s;
     pc.connection.socket.connect_timeout = 30s;
+    // tetherd's default (BENCH_TIMER_SLACK_MS=0: exact timers, the library's)
+    pc.connection.heartbeat.slack = timer_slack();
     pc.consumer = consumer;
     connection_actor out;
     (*self)->request(runtime, 60s, start_atom::value, pc)

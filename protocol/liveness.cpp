@@ -68,4 +68,14 @@ duration heartbeat_interval(const heartbeat_config& cfg,
   return cfg.slow;
 }
 
+time_point coalesce(time_point due, duration slack) {
+  if (slack <= duration::zero())
+    return due;
+  auto since_epoch = due.time_since_epoch();
+  auto steps = since_epoch / slack;
+  if (since_epoch % slack != duration::zero())
+    ++steps;
+  return time_point{steps * slack};
+}
+
 } // namespace tether::protocol

@@ -107,7 +107,18 @@ struct heartbeat_config {
   duration slow = 30s;
   std::optional<duration> fast; ///< set to enable the dynamic interval
   duration window = 15min;
+  /// Timer slack: each tick fires at the first multiple of this step (on
+  /// the clock's epoch) at or after its due time, never before it; zero
+  /// fires it exactly. Ticks of many trees due within one step then fire
+  /// together: one wake-up of the clock, a worker and the socket thread
+  /// for them all, instead of one each (docs/architecture.md, "Timers").
+  /// With intervals that are multiples of the step, only the first tick
+  /// after a start is moved; the cadence stays the interval.
+  duration slack = 0s;
 };
+
+/// When a timer due at `due` fires with `slack` (see heartbeat_config).
+time_point coalesce(time_point due, duration slack);
 
 duration heartbeat_interval(const heartbeat_config& cfg,
                             std::optional<time_point> last_activity,

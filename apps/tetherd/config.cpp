@@ -204,6 +204,7 @@ timing_settings read_timing(table_reader& r) {
   s.reconnect_jitter = r.boolean("reconnect_jitter");
   s.join_timeout = r.millis("join_timeout_ms");
   s.ack_timeout = r.millis("ack_timeout_ms");
+  s.timer_slack = r.millis("timer_slack_ms", 0);
   return s;
 }
 

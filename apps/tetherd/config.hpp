@@ -30,6 +30,9 @@ struct timing_settings {
   std::optional<bool> reconnect_jitter;
   std::optional<milliseconds> join_timeout;
   std::optional<milliseconds> ack_timeout;
+  /// timer_slack_ms: heartbeat ticks land on a grid of this step (0: exact;
+  /// unset: default_timer_slack).
+  std::optional<milliseconds> timer_slack;
 
   friend bool operator==(const timing_settings&, const timing_settings&) = default;
 };

@@ -795,6 +795,8 @@ connection_config connection_settings(const daemon_config& global, const account
     c.join_timeout = *v;
   if (auto v = pick(&timing_settings::ack_timeout))
     c.ack_timeout = *v;
+  // A daemon runs many accounts: their heartbeats share wake-ups.
+  c.heartbeat.slack = pick(&timing_settings::timer_slack).value_or(default_timer_slack);
   return c;
 }
 

@@ -64,6 +64,10 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts);
 
 /// The connection settings of an account: its own, else [defaults], else
 /// tether's.
+/// The daemon's heartbeat timer slack when the config names none
+/// (heartbeat_config::slack; the library's own default is exact timers).
+inline constexpr std::chrono::milliseconds default_timer_slack{100};
+
 connection_config connection_settings(const daemon_config& global, const account_config& a);
 
 } // namespace tether::daemon

@@ -778,6 +778,32 @@ TEST_CASE("heartbeats keep a steady cadence counted from each emit, however late
   CHECK(f.peer.take_sent() == lines{R"([null,"3","phoenix","heartbeat",{}])"});
 }
 
+TEST_CASE("with timer slack a heartbeat fires on the slack's grid: never before it is "
+          "due, less than one step after, and the cadence stays the interval",
+          "[connection]") {
+  // docs/architecture.md, "Timers": ticks of many trees due within one step
+  // fire together, one wake-up for them all.
+  connection_config cfg;
+  cfg.heartbeat.slack = 100ms;
+  tree f{cfg};
+  f.t.advance(30ms); // the join lands 30 ms past a multiple of the step
+  auto id = f.joined();
+  f.t.advance(30s); // due now
+  CHECK(f.peer.take_sent().empty());
+  auto to_grid = 100ms - f.t.now().time_since_epoch() % 100ms;
+  REQUIRE(to_grid < 100ms);
+  f.t.advance(to_grid - 1ns);
+  CHECK(f.peer.take_sent().empty());
+  f.t.advance(1ns);
+  CHECK(f.peer.take_sent() == lines{R"([null,"2","phoenix","heartbeat",{}])"});
+  CHECK(f.t.now().time_since_epoch() % 100ms == 0ns);
+  f.peer.say(id, reply("null", "2", "phoenix", "ok"));
+  f.t.advance(30s - 1ns);
+  CHECK(f.peer.take_sent().empty());
+  f.t.advance(1ns); // 30 s after the last emit: the slack added nothing
+  CHECK(f.peer.take_sent() == lines{R"([null,"3","phoenix","heartbeat",{}])"});
+}
+
 TEST_CASE("a requested leave is told as topic_left, apart from a channel the server "
           "closed or lost",
           "[connection]") {

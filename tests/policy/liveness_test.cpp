@@ -169,3 +169,15 @@ TEST_CASE("a pong after other traffic still answers its ping", "[policy]") {
   j.on_ping("b", t0 + 1s);
   CHECK(j.on_check("b") == verdict::dead); // then silence: judged
 }
+
+TEST_CASE("timer slack moves a due time to the first multiple of the step at or after "
+          "it, and leaves it alone without a step",
+          "[policy]") {
+  auto at = [](duration d) { return time_point{d}; };
+  CHECK(coalesce(at(30'030ms), 100ms) == at(30'100ms));
+  CHECK(coalesce(at(30'100ms), 100ms) == at(30'100ms)); // on the grid: as is
+  CHECK(coalesce(at(30'100ms + 1ns), 100ms) == at(30'200ms));
+  CHECK(coalesce(at(30'030ms), 0s) == at(30'030ms));
+  // due within one step: one moment for all
+  CHECK(coalesce(at(30'001ms), 100ms) == coalesce(at(30'099ms), 100ms));
+}

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "apps/tetherd/config.hpp"
+#include "apps/tetherd/daemon.hpp"
 #include "storage/scratch_dir.hpp"
 
 using namespace tether::daemon;
@@ -55,6 +56,22 @@ TEST_CASE("a minimal config takes every default", "[tetherd]") {
   CHECK(a.timing == timing_settings{});
 }
 
+TEST_CASE("the daemon's heartbeats fire on a 100 ms grid unless timer_slack_ms says "
+          "otherwise, per account or for all",
+          "[tetherd]") {
+  auto cfg = parse_ok(std::string{minimal} + R"(
+[[account]]
+name = "exact"
+url = "ws://127.0.0.1:4000/socket/websocket"
+timer_slack_ms = 0
+)");
+  CHECK(connection_settings(cfg, cfg.accounts[0]).heartbeat.slack == default_timer_slack);
+  CHECK(default_timer_slack == 100ms);
+  CHECK(connection_settings(cfg, cfg.accounts[1]).heartbeat.slack == 0ms);
+  auto all = parse_ok(std::string{minimal} + "[defaults]\ntimer_slack_ms = 250\n");
+  CHECK(connection_settings(all, all.accounts[0]).heartbeat.slack == 250ms);
+}
+
 TEST_CASE("accounts carry params, topics with join params, overrides and "
           "relative paths resolved from the config's folder",
           "[tetherd]") {
@@ -77,6 +94,7 @@ params = { token = "abc", device = "d1" }
 topics = ["room:lobby", { topic = "room:b", params = { since = 42, tags = ["x"] } }]
 heartbeat_ms = 5000
 liveness_max_missed = 0
+timer_slack_ms = 0
 reconnect_jitter = true
 offline = true
 [[account]]
@@ -100,6 +118,8 @@ params_file = "secrets/b.toml"
   CHECK(a.topics.at("room:b") == R"({"since":42,"tags":["x"]})");
   CHECK(a.timing.heartbeat == 5000ms);
   CHECK(a.timing.liveness_max_missed == 0u);
+  CHECK(a.timing.timer_slack == 0ms);
+  CHECK_FALSE(cfg.defaults.timer_slack);
   CHECK(a.timing.reconnect_jitter == true);
   CHECK(a.offline);
   CHECK(cfg.accounts[1].params_file == "/etc/tetherd/secrets/b.toml");
