@@ -15,7 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,7 +96,9 @@ private:
   };
 
   liveness_config cfg_;
-  std::deque<ping> out_; ///< pings not judged yet, oldest first
+  // A vector, not a deque: an empty std::deque allocates 576 bytes, and
+  // every tree holds a judge with at most a ping or two out.
+  std::vector<ping> out_; ///< pings not judged yet, oldest first
   bool ever_answered_ = false;
   uint32_t missed_ = 0;
 };

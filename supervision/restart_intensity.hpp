@@ -13,7 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 namespace tether::sup {
 
@@ -39,7 +39,9 @@ public:
 private:
   int max_restarts_ = 3;
   std::chrono::seconds period_{5};
-  std::deque<int64_t> restarts_; // whole seconds, oldest first
+  // whole seconds, oldest first; a vector, since an empty std::deque
+  // allocates 576 bytes and every tree holds two supervisors
+  std::vector<int64_t> restarts_;
 };
 
 } // namespace tether::sup

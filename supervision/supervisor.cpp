@@ -179,6 +179,7 @@ supervisor_impl::behavior_type supervisor_engine(supervisor_pointer self,
                                      [](const caf::error&) {}});
   });
   std::deque<step> initial;
+  st.table->children.reserve(cfg.children.size()); // no doubling slack per tree
   for (auto& spec : cfg.children) {
     auto key = st.next_key++;
     st.table->children.push_back(child_record{key, std::move(spec), {}, false, {}, {}});
