@@ -26,6 +26,9 @@ constexpr uint16_t close_policy = 1008;
 constexpr char stalled_reason[] = "frame stalled";
 constexpr lws_usec_t frame_watch_us = 1000 * 1000;
 constexpr double timer_kick_s = 0.05;
+// Frames written in one writeable callback at most, so that one busy socket
+// does not hold the service thread from the others.
+constexpr int max_frames_per_writeable = 32;
 // lws gives every socket a receive buffer of this size (4 KiB by default).
 // Phoenix frames are mostly far smaller; a larger one arrives in pieces and
 // is assembled in socket_record::inbound, so this bounds memory, not frames.
@@ -77,6 +80,7 @@ struct socket_record {
   bool stalled = false;                        // (lws) closing with 1008
   bool lapsed_seen = false;                    // (lws) closing for the lease, with 1008
   protocol::check_place wheel_place;           // (lws) in the engine's frame_checks_
+  std::string writing;                         // (lws) the frame lws may still read
   // guarded by the mutex:
   std::list<std::pair<protocol::wire_kind, std::string>> outbound;
   std::optional<std::pair<uint16_t, std::string>> close_request;
@@ -689,49 +693,69 @@ int transport_engine::on_socket_event(socket_record& rec, lws* wsi, int reason,
                          (unsigned char*) stalled_reason, sizeof(stalled_reason) - 1);
         return -1;
       }
-      std::optional<std::pair<protocol::wire_kind, std::string>> next;
-      std::optional<std::pair<uint16_t, std::string>> closing;
-      bool more = false;
-      {
-        std::lock_guard<std::mutex> guard{mtx_};
-        if (!rec.outbound.empty() && std::chrono::steady_clock::now() >= rec.send_until) {
-          // Past the lease (the process may have been paused since these
-          // were queued): none of them leaves, and the socket goes.
-          rec.outbound.clear();
-          rec.lapsed = true;
-          if (!rec.close_request)
-            rec.close_request.emplace(close_policy, std::string{lease_expired_reason});
+      // Several frames per callback while the socket takes them: one
+      // callback per frame cost an epoll round trip and two epoll_ctl calls
+      // each, and the service thread was the ceiling of pipelined pushes.
+      // One frame at a time on a compressed socket: lws 4.1 takes an
+      // lws_write made while a deflated frame still drains as that frame's
+      // continuation, and lws_send_pipe_choked does not look at that state
+      // (a precaution read from lws's source; no test of ours has shown it).
+      int budget = rec.compressed ? 1 : max_frames_per_writeable;
+      for (;;) {
+        std::optional<std::pair<protocol::wire_kind, std::string>> next;
+        std::optional<std::pair<uint16_t, std::string>> closing;
+        bool more = false;
+        {
+          std::lock_guard<std::mutex> guard{mtx_};
+          if (!rec.outbound.empty() && std::chrono::steady_clock::now() >= rec.send_until) {
+            // Past the lease (the process may have been paused since these
+            // were queued): none of them leaves, and the socket goes.
+            rec.outbound.clear();
+            rec.lapsed = true;
+            if (!rec.close_request)
+              rec.close_request.emplace(close_policy, std::string{lease_expired_reason});
+          }
+          rec.lapsed_seen = rec.lapsed;
+          if (!rec.outbound.empty()) {
+            next = std::move(rec.outbound.front());
+            rec.outbound.pop_front();
+          } else if (rec.close_request) {
+            closing = rec.close_request;
+          }
+          more = !rec.outbound.empty() || rec.close_request.has_value();
         }
-        rec.lapsed_seen = rec.lapsed;
-        if (!rec.outbound.empty()) {
-          next = std::move(rec.outbound.front());
-          rec.outbound.pop_front();
-        } else if (rec.close_request) {
-          closing = rec.close_request;
-        }
-        more = !rec.outbound.empty() || rec.close_request.has_value();
-      }
-      if (closing) {
-        rec.peer_code = closing->first;
-        rec.peer_reason = closing->second;
-        lws_close_reason(wsi, static_cast<lws_close_status>(closing->first),
-                         (unsigned char*) closing->second.data(),
-                         closing->second.size());
-        return -1;
-      }
-      if (next) {
-        auto& bytes = next->second;
-        auto payload = bytes.size() - LWS_PRE;
-        auto mode = next->first == protocol::wire_kind::binary ? LWS_WRITE_BINARY
-                                                               : LWS_WRITE_TEXT;
-        auto written = lws_write(wsi, reinterpret_cast<unsigned char*>(bytes.data()) + LWS_PRE,
-                                 payload, mode);
-        if (written < static_cast<int>(payload))
+        if (closing) {
+          rec.peer_code = closing->first;
+          rec.peer_reason = closing->second;
+          lws_close_reason(wsi, static_cast<lws_close_status>(closing->first),
+                           (unsigned char*) closing->second.data(),
+                           closing->second.size());
           return -1;
+        }
+        if (next) {
+          // Held by the record until the next frame: on a compressed socket
+          // lws deflates a large frame across several later POLLOUT events,
+          // reading from this buffer each time (a frame freed on return
+          // crashed zlib on the next one).
+          rec.writing = std::move(next->second);
+          auto& bytes = rec.writing;
+          auto payload = bytes.size() - LWS_PRE;
+          auto mode = next->first == protocol::wire_kind::binary ? LWS_WRITE_BINARY
+                                                                 : LWS_WRITE_TEXT;
+          auto written = lws_write(wsi, reinterpret_cast<unsigned char*>(bytes.data()) + LWS_PRE,
+                                   payload, mode);
+          if (written < static_cast<int>(payload))
+            return -1;
+        }
+        if (!more)
+          return 0;
+        // The next one now only if the kernel takes it without waiting and
+        // lws holds no unsent part of this one; else on the next callback.
+        if (--budget == 0 || lws_send_pipe_choked(wsi)) {
+          lws_callback_on_writable(wsi);
+          return 0;
+        }
       }
-      if (more)
-        lws_callback_on_writable(wsi);
-      return 0;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
       auto* bytes = static_cast<const unsigned char*>(in);

@@ -64,6 +64,9 @@ struct session {
   std::map<std::string, std::string> joined;     ///< topic -> current join_ref
   std::map<std::string, std::string> peer_state; ///< relay: topic -> join params
   std::deque<std::pair<bool, std::string>> outbound; ///< (binary, LWS_PRE + bytes)
+  /// The frame written last, held until the next: on a compressed socket
+  /// lws deflates a large frame across later POLLOUT events, reading it.
+  std::string writing;
   std::string inbound;
   steady_clock::time_point last_seen = steady_clock::now();
   /// Its place in the hub's silence order, while the idle check watches it.
@@ -308,8 +311,10 @@ int hub_server::on_session_event(lws* wsi, int reason, void* user, void* in,
       if (!s)
         return -1;
       if (!s->outbound.empty()) {
-        auto [binary, bytes] = std::move(s->outbound.front());
+        auto binary = s->outbound.front().first;
+        s->writing = std::move(s->outbound.front().second);
         s->outbound.pop_front();
+        auto& bytes = s->writing;
         auto n = bytes.size() - LWS_PRE;
         if (lws_write(wsi, reinterpret_cast<unsigned char*>(bytes.data()) + LWS_PRE, n,
                       binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT)
