@@ -431,6 +431,8 @@ daemon_config read_root(const toml::table& root, const std::string& file,
       cfg.connect_timeout = milliseconds{*v};
     if (auto v = tr.integer("max_frame_bytes", 1024, int64_t{1} << 30))
       cfg.max_frame_bytes = static_cast<size_t>(*v);
+    if (auto v = tr.integer("max_handshakes", 0, 1'000'000))
+      cfg.max_handshakes = static_cast<size_t>(*v);
     if (auto url = tr.string("proxy")) {
       auto parsed = protocol::parse_proxy_url(*url);
       if (!parsed)

@@ -100,6 +100,9 @@ struct daemon_config {
   std::optional<std::string> no_proxy;
   milliseconds connect_timeout{10000};
   size_t max_frame_bytes = 1024 * 1024;
+  /// [transport] max_handshakes: sockets between dial and open at once
+  /// (transport_config::max_handshakes; 0: no limit).
+  size_t max_handshakes = 256;
   timing_settings defaults;
   milliseconds drain_timeout{5000};
   enum class log_format { automatic, json, text } log = log_format::automatic;

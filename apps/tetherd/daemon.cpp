@@ -693,8 +693,10 @@ std::optional<std::string> reload(self_ptr self) {
       || fresh.storage.type != old.storage.type)
     st.opts.log->warn("api.listen and [storage] apply only at the next start");
   // The sockets' transport is made once, at start.
-  if (fresh.ca_file != old.ca_file || fresh.proxy != old.proxy || fresh.no_proxy != old.no_proxy)
-    st.opts.log->warn("[transport] ca_file, proxy and no_proxy apply only at the next start");
+  if (fresh.ca_file != old.ca_file || fresh.proxy != old.proxy || fresh.no_proxy != old.no_proxy
+      || fresh.max_handshakes != old.max_handshakes)
+    st.opts.log->warn(
+      "[transport] ca_file, proxy, no_proxy and max_handshakes apply only at the next start");
   std::map<std::string, account_config> wanted;
   for (auto& a : fresh.accounts)
     wanted.emplace(a.name, a);
@@ -807,6 +809,7 @@ daemon_actor spawn_daemon(caf::actor_system& sys, daemon_options opts) {
     runtime_config rc;
     rc.transport_settings.ca_file = st.opts.config.ca_file;
     rc.transport_settings.proxy = st.opts.proxies;
+    rc.transport_settings.max_handshakes = st.opts.config.max_handshakes;
     rc.registry = st.opts.registry;
     st.runtime = spawn_runtime(self->system(), rc);
     self->link_to(st.runtime); // the runtime (and every tree) ends with the daemon

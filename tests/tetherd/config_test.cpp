@@ -349,6 +349,18 @@ node = "n1"
              Catch::Contains("cluster.margin_ms"));
 }
 
+TEST_CASE("[transport] max_handshakes bounds the handshakes at once: 256 unless set, 0 "
+          "for no limit, never negative",
+          "[tetherd]") {
+  CHECK(parse_ok(minimal).max_handshakes == 256);
+  CHECK(parse_ok(minimal + std::string{"\n[transport]\nmax_handshakes = 32\n"}).max_handshakes
+        == 32);
+  CHECK(parse_ok(minimal + std::string{"\n[transport]\nmax_handshakes = 0\n"}).max_handshakes
+        == 0);
+  CHECK(refusal(minimal + std::string{"\n[transport]\nmax_handshakes = -1\n"})
+        == "d.toml:10: transport.max_handshakes: must be between 0 and 1000000");
+}
+
 TEST_CASE("[transport] proxy and no_proxy each win over their environment variables",
           "[tetherd][proxy]") {
   std::map<std::string, std::string> vars{{"http_proxy", "http://env-plain:1"},
