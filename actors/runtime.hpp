@@ -120,8 +120,8 @@ void add_error_categories(caf::actor_system_config& cfg);
 /// the push round trip measured 2 to 3 times slower (docs/performance.md).
 /// With these settings a worker polls 200 more times without sleeping,
 /// then waits on a condition variable that any enqueue wakes at once (a
-/// longer spin bought no faster round trip and cost idle CPU). It also starts one worker per core
-/// (`scheduler.max-threads`; CAF's own default is at least four, and the
+/// longer spin bought no faster round trip and cost idle CPU). It also
+/// starts one worker per core (`scheduler.max-threads`; CAF's own default is at least four, and the
 /// surplus polled for the cores the lws thread needs), and lets an idle
 /// worker wake on its own every 50 ms instead of 10 ms, only to look for
 /// work to steal. Call it before the actor_system is built; it sets

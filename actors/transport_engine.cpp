@@ -369,8 +369,8 @@ void transport_engine::drain_commands() {
       connect(*rec);
     else
       waiting_to_dial_.push_back(rec->id);
-  pace_kick();
   }
+  pace_kick(); // handshakes under way or waiting: wake lws every 50 ms
   for (auto* rec : records_to_wake) {
     if (rec->wsi && rec->opened) {
       lws_callback_on_writable(rec->wsi);
